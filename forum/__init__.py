@@ -1,0 +1,112 @@
+"""forum: a self-hosted support Q&A site. ``create_app`` builds the app."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, blueprints, handlers."""
+    app = Flask(
+        __name__,
+        instance_path=instance_path
+        or os.environ.get("FORUM_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then FORUM_* variables, then overrides."""
+    from forum.config import DefaultConfig
+
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("FORUM")
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        db_path = Path(app.instance_path) / "forum.sqlite"
+        app.config["DATABASE_URL"] = f"sqlite:///{db_path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read instance/secret_key, creating it (mode 0600) on first start."""
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind db, migrations, login and CSRF to the app."""
+    from forum.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    from forum.services import users
+
+    login_manager.user_loader(users.load_session_user)
+
+    from forum.views.api import load_token_user
+
+    login_manager.request_loader(load_token_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Pages and the JSON API."""
+    from forum.views import api, auth, posts, questions, tags, users
+
+    for module in (auth, questions, posts, tags, users):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map service errors and HTTP errors to pages or JSON once."""
+    from forum.views.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals used by the templates."""
+    from forum.views.helpers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask --app forum ...`` commands."""
+    from forum.cli import register
+
+    register(app)

@@ -1,0 +1,70 @@
+"""Default configuration: safe defaults and every tunable rule of the site.
+
+Load order (later wins): DefaultConfig, ``instance/config.py``, ``FORUM_*``
+environment variables (``FORUM_DATABASE_URL`` -> ``DATABASE_URL``), then the
+mapping passed to ``create_app`` (tests).
+"""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    """Defaults for a single machine: SQLite and Whoosh under ``instance/``."""
+
+    # Storage. None means "build a path under the instance folder".
+    DATABASE_URL = None
+    SEARCH_INDEX_DIR = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Secrets: None means "generate one into instance/secret_key on first start".
+    SECRET_KEY = None
+
+    # Requests and cookies.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    WTF_CSRF_TIME_LIMIT = None  # valid for the session's life
+    WTF_CSRF_SSL_STRICT = False  # the API also accepts cookie sessions behind proxies
+    JSON_SORT_KEYS = False
+
+    # Accounts.
+    USERNAME_MIN_LENGTH = 3
+    USERNAME_MAX_LENGTH = 30
+    DISPLAY_NAME_MAX_LENGTH = 50
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MAX_LENGTH = 1024
+    # Werkzeug's scrypt (N=2**15, r=8, p=1); tests use a cheaper N.
+    PASSWORD_HASH_METHOD = "scrypt"
+    ABOUT_MAX_LENGTH = 5000
+    EMAIL_MAX_LENGTH = 254
+
+    # Posts.
+    TITLE_MIN_LENGTH = 15
+    TITLE_MAX_LENGTH = 150
+    BODY_MIN_LENGTH = 30
+    BODY_MAX_LENGTH = 30000
+    ANSWER_MIN_LENGTH = 30
+    ANSWER_MAX_LENGTH = 30000
+    COMMENT_MIN_LENGTH = 15
+    COMMENT_MAX_LENGTH = 600
+    EDIT_SUMMARY_MAX_LENGTH = 300
+    TAGS_MIN = 1
+    TAGS_MAX = 5
+    TAG_MAX_LENGTH = 35
+
+    # Lists.
+    QUESTIONS_PER_PAGE = 30
+    USERS_PER_PAGE = 36
+    TAGS_PER_PAGE = 60
+    API_PER_PAGE = 30
+    API_MAX_PER_PAGE = 100
+
+    # A visitor counts as one view per question per this many seconds.
+    VIEW_WINDOW_SECONDS = 3600
+
+    # Load the demo content into an empty database when the server starts
+    # through ``make run`` (the ``forum serve-dev`` path checks this flag).
+    DEMO_CONTENT = True

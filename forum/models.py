@@ -1,0 +1,312 @@
+"""Database models: columns, relationships, constraints and small pure helpers.
+
+Models never commit and never update counters on other objects; the services do.
+Times are naive UTC datetimes (the same on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time as a naive UTC datetime."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Return a lowercase ASCII slug of ``text`` for canonical URLs."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    )
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "question"
+
+
+ROLE_USER = "user"
+ROLE_STAFF = "staff"
+
+
+class User(UserMixin, db.Model):
+    """A registered person; ``reputation`` is a cache of the ledger (starts at 1)."""
+
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint("role IN ('user', 'staff')", name="ck_user_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    display_name: Mapped[str] = mapped_column(String(50))
+    # Stored lowercased; null for imported accounts that have none.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default=ROLE_USER)
+    reputation: Mapped[int] = mapped_column(default=1)
+    about_markdown: Mapped[str] = mapped_column(Text, default="")
+    about_html: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(100), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped when the password changes, so old "remember me" cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether this user has the staff role."""
+        return self.role == ROLE_STAFF
+
+    def get_id(self) -> str:
+        """Return the Flask-Login session id: user id plus session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"
+
+
+# Usernames are unique case-insensitively; the database guards it.
+Index("uq_user_username_lower", func.lower(User.username), unique=True)
+
+post_tag = Table(
+    "post_tag",
+    db.metadata,
+    Column("post_id", ForeignKey("post.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_post_tag_tag_id", "tag_id", "post_id"),
+)
+
+
+class Tag(db.Model):
+    """A topic label; names are lowercase ``[a-z0-9+#.-]``."""
+
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(35), unique=True)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"
+
+
+class Post(db.Model):
+    """A question or an answer: one table, one id space (as on Stack Exchange)."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        CheckConstraint("type IN ('question', 'answer')", name="ck_post_type"),
+        Index("ix_post_type_created", "type", "created_at"),
+        Index("ix_post_type_activity", "type", "last_activity_at"),
+        Index("ix_post_type_score", "type", "score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    body_markdown: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_edited_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deleted_reason: Mapped[str | None] = mapped_column(String(50))
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="post", order_by="Comment.created_at, Comment.id"
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="post", order_by="Revision.number"
+    )
+
+    __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True}
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the post is soft-deleted."""
+        return self.deleted_at is not None
+
+
+class Question(Post):
+    """A question: title, tags, answers, and at most one accepted answer."""
+
+    title: Mapped[str | None] = mapped_column(String(150))
+    view_count: Mapped[int | None] = mapped_column(default=0)
+    # Cached count of answers that are not deleted (services keep it).
+    answer_count: Mapped[int | None] = mapped_column(default=0)
+    accepted_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post.id", use_alter=True, name="fk_post_accepted_answer_id")
+    )
+    accepted_by: Mapped[str | None] = mapped_column(String(10))
+    closed_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(50))
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post.id", name="fk_post_duplicate_of_id")
+    )
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=post_tag, order_by=post_tag.c.tag_id, lazy="selectin"
+    )
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="question",
+        foreign_keys="Answer.question_id",
+        primaryjoin="Question.id == Answer.question_id",
+    )
+
+    __mapper_args__ = {"polymorphic_identity": "question"}
+
+    @property
+    def slug(self) -> str:
+        """The URL slug of the title."""
+        return slugify(self.title or "")
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the question is closed."""
+        return self.closed_at is not None
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The names of the question's tags."""
+        return [tag.name for tag in self.tags]
+
+    def __repr__(self) -> str:
+        return f"<Question {self.id} {self.title!r}>"
+
+
+class Answer(Post):
+    """An answer to a question."""
+
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post.id", name="fk_post_question_id"), index=True
+    )
+    question: Mapped[Question] = relationship(
+        back_populates="answers",
+        foreign_keys=[question_id],
+        primaryjoin="Answer.question_id == Question.id",
+        remote_side="Question.id",
+    )
+
+    __mapper_args__ = {"polymorphic_identity": "answer"}
+
+    @property
+    def is_accepted(self) -> bool:
+        """Whether this answer is its question's accepted answer."""
+        return self.question.accepted_answer_id == self.id
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.id} to {self.question_id}>"
+
+
+class Comment(db.Model):
+    """A short remark under a question or an answer."""
+
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    body_markdown: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+    post: Mapped[Post] = relationship(back_populates="comments")
+    owner: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the comment is soft-deleted."""
+        return self.deleted_at is not None
+
+
+class Revision(db.Model):
+    """A full snapshot of a post after an edit; the original post is number 1."""
+
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"))
+    number: Mapped[int]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str | None] = mapped_column(String(150))
+    body_markdown: Mapped[str] = mapped_column(Text)
+    # Space-separated tag names at this revision (questions only).
+    tags: Mapped[str] = mapped_column(String(200), default="")
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def tag_list(self) -> list[str]:
+        """The tag names of this revision."""
+        return self.tags.split()
+
+
+class Vote(db.Model):
+    """One user's up (+1) or down (-1) vote on one post."""
+
+    __tablename__ = "vote"
+    __table_args__ = (
+        UniqueConstraint("user_id", "post_id", name="uq_vote_user_post"),
+        CheckConstraint("value IN (-1, 1)", name="ck_vote_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    value: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API, stored as a SHA-256 hash."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class QuestionView(db.Model):
+    """One counted view: a visitor key in one time window (the unique key)."""
+
+    __tablename__ = "question_view"
+    __table_args__ = (
+        UniqueConstraint("question_id", "viewer", "window", name="uq_question_view"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    viewer: Mapped[str] = mapped_column(String(64))
+    window: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,77 @@
+"""Comments under questions and answers."""
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Comment, Post, User, utcnow
+from forum.services import permissions
+from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
+from forum.services.validation import clean_text, limit, raise_if
+
+
+def _check_body(body: object) -> str:
+    errors: dict[str, str] = {}
+    text = clean_text(
+        errors, "body", body, limit("COMMENT_MIN_LENGTH"), limit("COMMENT_MAX_LENGTH"),
+        label="Comment",
+    )  # fmt: skip
+    raise_if(errors)
+    return text
+
+
+def add_comment(author: User | None, post: Post, body: object) -> Comment:
+    """Comment on a live post (15-600 characters).
+
+    Raises AuthenticationRequired, PermissionDenied or ValidationError.
+    """
+    if author is None:
+        raise AuthenticationRequired("Log in to comment.")
+    if not permissions.can_comment(author, post):
+        raise PermissionDenied("You cannot comment on this post.", privilege="comment")
+    text = _check_body(body)
+    comment = Comment(
+        post=post, owner=author, body_markdown=text,
+        body_html=str(render_markdown(text)), created_at=utcnow(),
+    )  # fmt: skip
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def get_comment(comment_id: int, viewer: User | None) -> Comment:
+    """Return a comment the viewer may see. Raises NotFound."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or not permissions.can_view(viewer, comment):
+        raise NotFound("That comment does not exist or has been deleted.")
+    return comment
+
+
+def edit_comment(actor: User | None, comment: Comment, body: object) -> Comment:
+    """Change a comment's text (owner or staff). Raises PermissionDenied or ValidationError."""
+    if not permissions.can_edit_comment(actor, comment):
+        raise PermissionDenied("You can only edit your own comments.")
+    text = _check_body(body)
+    comment.body_markdown = text
+    comment.body_html = str(render_markdown(text))
+    comment.last_edited_at = utcnow()
+    db.session.commit()
+    return comment
+
+
+def delete_comment(actor: User | None, comment: Comment) -> None:
+    """Soft-delete a comment (owner or staff). Raises PermissionDenied."""
+    if not permissions.can_delete_comment(actor, comment):
+        raise PermissionDenied("You can only delete your own comments.")
+    comment.deleted_at = utcnow()
+    db.session.commit()
+
+
+def comments_for(post: Post, viewer: User | None) -> list[Comment]:
+    """The comments on a post that the viewer may see, oldest first."""
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.post_id == post.id)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [c for c in rows if permissions.can_view(viewer, c)]

@@ -1,0 +1,52 @@
+"""One page of a list, as pages and the API both show it."""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from forum.extensions import db
+from forum.services.errors import BadRequest
+
+
+@dataclass
+class Page:
+    """Items of one page plus what is needed to link to the others."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def has_more(self) -> bool:
+        """Whether a later page exists."""
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def check_page_args(page: object, per_page: object, max_per_page: int) -> tuple:
+    """Validate page numbers. Raises BadRequest naming the wrong one."""
+    if not isinstance(page, int) or page < 1:
+        raise BadRequest("page must be a whole number of at least 1.", {"page": "≥ 1"})
+    if not isinstance(per_page, int) or not 1 <= per_page <= max_per_page:
+        raise BadRequest(
+            f"per_page must be a whole number from 1 to {max_per_page}.",
+            {"per_page": f"1-{max_per_page}"},
+        )
+    return page, per_page
+
+
+def paginate(stmt: Select, page: int, per_page: int, scalars: bool = True) -> Page:
+    """Run ``stmt`` for one page, with a separate count of all rows."""
+    total = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(rows.scalars().unique()) if scalars else list(rows)
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)

@@ -1,0 +1,190 @@
+"""Editing, deleting and restoring posts; their revision history."""
+
+import difflib
+import re
+
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Answer, Post, Question, Revision, User, utcnow
+from forum.services import permissions
+from forum.services.answers import bump_answer_count, check_answer_body
+from forum.services.errors import (
+    AuthenticationRequired,
+    PermissionDenied,
+    ValidationError,
+)
+from forum.services.questions import check_title_body
+from forum.services.tags import get_or_create_tags, parse_tags
+from forum.services.validation import clean_text, limit, raise_if
+
+
+def edit_post(
+    actor: User | None,
+    post: Post,
+    title: object = None,
+    body: object = None,
+    tags: object = None,
+    summary: object = None,
+) -> Revision:
+    """Change a post's title, body or tags (None keeps a field) as a new revision.
+
+    Owners edit their posts; staff edit any. Titles and tags belong to questions.
+    Raises AuthenticationRequired, PermissionDenied or ValidationError (also when
+    the edit changes nothing).
+    """
+    if actor is None:
+        raise AuthenticationRequired("Log in to edit.")
+    if not permissions.can_edit(actor, post):
+        raise PermissionDenied("You can only edit your own posts.", privilege="edit")
+    errors: dict[str, str] = {}
+    is_question = isinstance(post, Question)
+    if not is_question and (title is not None or tags is not None):
+        field = "title" if title is not None else "tags"
+        errors[field] = "Only questions have a title and tags."
+    new_title = post.title if is_question else None
+    new_body = post.body_markdown
+    if is_question:
+        t, b = check_title_body(
+            errors,
+            post.title if title is None else title,
+            post.body_markdown if body is None else body,
+        )
+        new_title, new_body = t, b
+        names = post.tag_names if tags is None else parse_tags(errors, tags)
+    else:
+        if body is not None:
+            new_body = check_answer_body(errors, body)
+        names = []
+    note = clean_text(
+        errors, "summary", summary, max_len=limit("EDIT_SUMMARY_MAX_LENGTH"),
+        label="Edit summary",
+    )  # fmt: skip
+    raise_if(errors)
+    changed = new_body != post.body_markdown or (
+        is_question and (new_title != post.title or set(names) != set(post.tag_names))
+    )
+    if not changed:
+        raise ValidationError(
+            {"body": "Your edit changes nothing; change the text before saving."}
+        )
+    now = utcnow()
+    if is_question:
+        post.title = new_title
+        post.tags = get_or_create_tags(names)
+    if new_body != post.body_markdown:
+        post.body_markdown = new_body
+        post.body_html = str(render_markdown(new_body))
+    post.last_edited_at = now
+    post.last_activity_at = now
+    if isinstance(post, Answer):
+        post.question.last_activity_at = now
+    number = (
+        db.session.scalar(
+            select(func.max(Revision.number)).where(Revision.post_id == post.id)
+        )
+        or 0
+    ) + 1
+    revision = Revision(
+        post=post, number=number, author=actor, created_at=now, summary=note,
+        title=new_title, body_markdown=new_body, tags=" ".join(names),
+    )  # fmt: skip
+    db.session.add(revision)
+    db.session.commit()
+    return revision
+
+
+DELETE_REASONS = ("", "spam", "offensive", "duplicate", "obsolete", "other")
+
+
+def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
+    """Soft-delete a post (hidden from everyone but its owner and staff).
+
+    Owners delete their answers and their questions without answers; staff
+    delete anything. Deleting the accepted answer un-accepts it. Raises
+    AuthenticationRequired, PermissionDenied or ValidationError (bad reason).
+    """
+    if actor is None:
+        raise AuthenticationRequired("Log in to delete.")
+    reason = "" if reason is None else reason
+    if reason not in DELETE_REASONS:
+        raise ValidationError(
+            {"reason": f"Reason must be one of: {', '.join(DELETE_REASONS[1:])}."}
+        )
+    if not permissions.can_delete(actor, post):
+        if post.is_deleted:
+            raise PermissionDenied("This post is already deleted.")
+        if permissions.is_owner(actor, post):
+            raise PermissionDenied(
+                "You cannot delete a question that has answers; flag it for staff."
+            )
+        raise PermissionDenied("You can only delete your own posts.")
+    if reason in ("spam", "offensive") and not actor.is_staff:
+        raise PermissionDenied("Only staff delete posts as spam or offensive.")
+    post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    post.deleted_reason = reason or None
+    if isinstance(post, Answer):
+        question = post.question
+        bump_answer_count(question, -1)
+        if question.accepted_answer_id == post.id:
+            question.accepted_answer_id = None
+            question.accepted_by = None
+    db.session.commit()
+
+
+def undelete_post(actor: User | None, post: Post) -> None:
+    """Restore a soft-deleted post. Raises AuthenticationRequired or PermissionDenied."""
+    if actor is None:
+        raise AuthenticationRequired("Log in to undelete.")
+    if not permissions.can_undelete(actor, post):
+        raise PermissionDenied("You cannot undelete this post.")
+    post.deleted_at = None
+    post.deleted_by_id = None
+    post.deleted_reason = None
+    if isinstance(post, Answer):
+        bump_answer_count(post.question, +1)
+    db.session.commit()
+
+
+def list_revisions(post: Post) -> list[Revision]:
+    """All revisions of a post, oldest (number 1) first."""
+    return list(
+        db.session.scalars(
+            select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
+        )
+    )
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Diff two texts word by word: a list of (``equal``|``insert``|``delete``, text)."""
+    a = re.split(r"(\s+)", old or "")
+    b = re.split(r"(\s+)", new or "")
+    parts: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(("equal", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            parts.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            parts.append(("insert", "".join(b[j1:j2])))
+    return parts
+
+
+def revision_diffs(revisions: list[Revision]) -> list[dict]:
+    """Pair each revision with word diffs of title, body and tags against the previous."""
+    result = []
+    previous = None
+    for rev in revisions:
+        entry = {"revision": rev}
+        if previous is not None:
+            entry["title"] = word_diff(previous.title or "", rev.title or "")
+            entry["body"] = word_diff(previous.body_markdown, rev.body_markdown)
+            entry["tags"] = word_diff(previous.tags, rev.tags)
+        result.append(entry)
+        previous = rev
+    result.reverse()
+    return result

@@ -1,0 +1,229 @@
+"""Asking, listing and reading questions."""
+
+import hashlib
+import time
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Answer, Comment, Post, Question, QuestionView, Revision, Tag, User, utcnow
+from forum.services import permissions
+from forum.services.errors import AuthenticationRequired, BadRequest, NotFound
+from forum.services.pagination import Page, paginate
+from forum.services.tags import get_or_create_tags, parse_tags
+from forum.services.validation import clean_text, limit, raise_if
+
+SORTS = ("newest", "active", "votes", "unanswered")
+
+
+def check_title_body(errors: dict[str, str], title: object, body: object) -> tuple:
+    """Validate a question's title and body (shared by ask and edit)."""
+    title_text = " ".join(
+        clean_text(
+            errors, "title", title, limit("TITLE_MIN_LENGTH"),
+            limit("TITLE_MAX_LENGTH"), label="Title",
+        ).split()
+    )  # fmt: skip
+    body_text = clean_text(
+        errors, "body", body, limit("BODY_MIN_LENGTH"), limit("BODY_MAX_LENGTH"),
+        label="Body",
+    )  # fmt: skip
+    return title_text, body_text
+
+
+def ask_question(author: User | None, title: object, body: object, tags: object) -> Question:
+    """Create a question with its first revision.
+
+    Rules: title 15-150 characters, body 30-30,000, 1-5 valid tags (unknown tags
+    are created). Raises AuthenticationRequired or ValidationError.
+    """
+    if author is None:
+        raise AuthenticationRequired("Log in to ask a question.")
+    errors: dict[str, str] = {}
+    title_text, body_text = check_title_body(errors, title, body)
+    names = parse_tags(errors, tags)
+    raise_if(errors)
+    now = utcnow()
+    question = Question(
+        owner=author,
+        title=title_text,
+        body_markdown=body_text,
+        body_html=str(render_markdown(body_text)),
+        tags=get_or_create_tags(names),
+        created_at=now,
+        last_activity_at=now,
+    )
+    db.session.add(question)
+    db.session.add(
+        Revision(
+            post=question, number=1, author=author, created_at=now,
+            title=title_text, body_markdown=body_text, tags=" ".join(names),
+        )
+    )  # fmt: skip
+    db.session.commit()
+    return question
+
+
+def get_question(question_id: int, viewer: User | None) -> Question:
+    """Return a question the viewer may see. Raises NotFound."""
+    question = db.session.get(Question, question_id)
+    if question is None or not permissions.can_view(viewer, question):
+        raise NotFound("That question does not exist or has been deleted.")
+    return question
+
+
+def get_post(post_id: int, viewer: User | None) -> Post:
+    """Return a question or answer the viewer may see. Raises NotFound."""
+    post = db.session.get(Post, post_id)
+    if post is None or not permissions.can_view(viewer, post):
+        raise NotFound("That post does not exist or has been deleted.")
+    if isinstance(post, Answer) and not permissions.can_view(viewer, post.question):
+        raise NotFound("That post does not exist or has been deleted.")
+    return post
+
+
+def list_questions(
+    sort: str = "newest",
+    tags: list[str] | None = None,
+    solved: bool | None = None,
+    page: int = 1,
+    per_page: int = 30,
+    owner_id: int | None = None,
+) -> Page:
+    """List live questions.
+
+    ``sort``: newest, active, votes or unanswered; ``tags``: all must match;
+    ``solved``: True for accepted answer, False for none. Raises BadRequest.
+    """
+    if sort not in SORTS:
+        raise BadRequest(
+            f"sort must be one of {', '.join(SORTS)}.", {"sort": str(sort)[:50]}
+        )
+    stmt = select(Question).where(Question.deleted_at.is_(None))
+    for name in tags or []:
+        stmt = stmt.where(Question.tags.any(Tag.name == name))
+    if solved is True:
+        stmt = stmt.where(Question.accepted_answer_id.is_not(None))
+    elif solved is False:
+        stmt = stmt.where(Question.accepted_answer_id.is_(None))
+    if owner_id is not None:
+        stmt = stmt.where(Question.owner_id == owner_id)
+    if sort == "newest":
+        stmt = stmt.order_by(Question.created_at.desc(), Question.id.desc())
+    elif sort == "active":
+        stmt = stmt.order_by(Question.last_activity_at.desc(), Question.id.desc())
+    elif sort == "votes":
+        stmt = stmt.order_by(Question.score.desc(), Question.id.desc())
+    else:
+        stmt = stmt.where(Question.answer_count == 0).order_by(
+            Question.created_at.desc(), Question.id.desc()
+        )
+    return paginate(stmt, page, per_page)
+
+
+def list_answers_by(owner_id: int, page: int, per_page: int) -> Page:
+    """A user's live answers on live questions, newest first."""
+    asked = select(Question.id).where(Question.deleted_at.is_(None))
+    stmt = (
+        select(Answer)
+        .where(
+            Answer.owner_id == owner_id,
+            Answer.deleted_at.is_(None),
+            Answer.question_id.in_(asked),
+        )
+        .options(selectinload(Answer.question))
+        .order_by(Answer.created_at.desc(), Answer.id.desc())
+    )
+    return paginate(stmt, page, per_page)
+
+
+def answer_sort_key(question: Question):
+    """Sort key: accepted first, then higher score, then oldest."""
+
+    def key(answer: Answer):
+        return (answer.id != question.accepted_answer_id, -answer.score,
+                answer.created_at, answer.id)  # fmt: skip
+
+    return key
+
+
+def thread(question: Question, viewer: User | None) -> tuple[list, dict]:
+    """Return the answers the viewer may see (in page order) and comments by post.
+
+    Two queries whatever the number of answers and comments.
+    """
+    answers = db.session.scalars(
+        select(Answer).where(Answer.question_id == question.id)
+    ).all()
+    answers = [a for a in answers if permissions.can_view(viewer, a)]
+    answers.sort(key=answer_sort_key(question))
+    post_ids = [question.id] + [a.id for a in answers]
+    comments: dict[int, list[Comment]] = {pid: [] for pid in post_ids}
+    rows = db.session.scalars(
+        select(Comment)
+        .where(Comment.post_id.in_(post_ids))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    for comment in rows:
+        if permissions.can_view(viewer, comment):
+            comments[comment.post_id].append(comment)
+    return answers, comments
+
+
+def viewer_key(user: User | None, remote_addr: str | None, user_agent: str) -> str:
+    """A stable, non-reversible key for one visitor (user id, else address+agent)."""
+    raw = f"user:{user.id}" if user else f"anon:{remote_addr}:{user_agent}"
+    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+
+
+def record_view(question: Question, key: str) -> bool:
+    """Count one view unless this visitor was counted within the window.
+
+    The one write a GET makes. Returns whether the view counted.
+    """
+    window_seconds = current_app.config["VIEW_WINDOW_SECONDS"]
+    now = utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    seen = db.session.scalar(
+        select(QuestionView.id).where(
+            QuestionView.question_id == question.id,
+            QuestionView.viewer == key,
+            QuestionView.created_at > since,
+        )
+    )
+    if seen is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                QuestionView(
+                    question_id=question.id, viewer=key, created_at=now,
+                    window=int(time.time() // window_seconds),
+                )
+            )  # fmt: skip
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    db.session.execute(
+        update(Question)
+        .where(Question.id == question.id)
+        .values(view_count=Question.view_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    # Forget views older than two windows so the table stays small.
+    db.session.execute(
+        delete(QuestionView).where(
+            and_(
+                QuestionView.question_id == question.id,
+                QuestionView.created_at < now - timedelta(seconds=2 * window_seconds),
+            )
+        )
+    )
+    db.session.commit()
+    db.session.refresh(question, ["view_count"])
+    return True

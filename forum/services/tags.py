@@ -1,0 +1,105 @@
+"""Tags: parsing the "Tags" field, creating unknown tags, listing with counts."""
+
+import re
+
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Post, Tag, post_tag
+from forum.services.errors import BadRequest
+from forum.services.pagination import Page, paginate
+from forum.services.validation import limit, text_problem
+
+TAG_RE = re.compile(r"^[a-z0-9+#.-]+$")
+
+
+def parse_tags(errors: dict[str, str], value: object) -> list[str]:
+    """Split a "Tags" value (a string or a list) into unique tag names.
+
+    Names are separated by spaces or commas, lowercased, 1-35 characters of
+    ``[a-z0-9+#.-]``; 1-5 of them. Problems go into ``errors["tags"]``.
+    """
+    if isinstance(value, list):
+        if any(text_problem(item) for item in value):
+            errors["tags"] = "Tags must be a list of text values."
+            return []
+        raw = " ".join(value)
+    elif value is None:
+        raw = ""
+    else:
+        problem = text_problem(value)
+        if problem:
+            errors["tags"] = f"Tags {problem}."
+            return []
+        raw = value
+    names: list[str] = []
+    for part in re.split(r"[\s,]+", raw.lower()):
+        if part and part not in names:
+            names.append(part)
+    lo, hi, max_len = limit("TAGS_MIN"), limit("TAGS_MAX"), limit("TAG_MAX_LENGTH")
+    bad = [n for n in names if len(n) > max_len or not TAG_RE.match(n)]
+    if bad:
+        errors["tags"] = (
+            f"Invalid tag {bad[0][:40]!r}: tags are 1-{max_len} characters of "
+            "lowercase letters, digits and + # . -"
+        )
+    elif len(names) < lo:
+        errors["tags"] = f"Add at least {lo} tag, e.g. printer or wifi."
+    elif len(names) > hi:
+        errors["tags"] = f"Use at most {hi} tags; you entered {len(names)}."
+    return names
+
+
+def get_or_create_tags(names: list[str]) -> list[Tag]:
+    """Return Tag rows for the names in order, adding the unknown ones."""
+    existing = {
+        tag.name: tag
+        for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))
+    }
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def question_count_column():
+    """Count of live questions per tag, as a labelled column expression."""
+    return func.count(Post.id).label("question_count")
+
+
+def list_tags(sort: str, page: int, per_page: int, name_filter: str = "") -> Page:
+    """Tags with the number of live questions; sort ``popular`` or ``name``.
+
+    Items are ``(Tag, question_count)`` rows. Raises BadRequest for an unknown sort.
+    """
+    if sort not in ("popular", "name"):
+        raise BadRequest("sort must be 'popular' or 'name'.", {"sort": sort[:50]})
+    count = question_count_column()
+    stmt = (
+        select(Tag, count)
+        .join(post_tag, post_tag.c.tag_id == Tag.id)
+        .join(
+            Post,
+            (Post.id == post_tag.c.post_id)
+            & (Post.type == "question")
+            & Post.deleted_at.is_(None),
+        )
+        .group_by(Tag.id)
+    )
+    if name_filter:
+        stmt = stmt.where(Tag.name.contains(name_filter.lower(), autoescape=True))
+    if sort == "popular":
+        stmt = stmt.order_by(count.desc(), Tag.name)
+    else:
+        stmt = stmt.order_by(Tag.name)
+    return paginate(stmt, page, per_page, scalars=False)
+
+
+def get_tag(name: str) -> Tag | None:
+    """Return the tag with this name, or None."""
+    return db.session.scalar(select(Tag).where(Tag.name == name))
+

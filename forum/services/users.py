@@ -1,0 +1,271 @@
+"""Accounts: registration, login, profiles, passwords and roles."""
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import ROLE_STAFF, ROLE_USER, User
+from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.pagination import Page, paginate
+from forum.services.validation import clean_text, limit, raise_if, text_problem
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _check_username(errors: dict[str, str], username: object) -> str:
+    name = clean_text(errors, "username", username, label="Username")
+    if "username" in errors:
+        return name
+    lo, hi = limit("USERNAME_MIN_LENGTH"), limit("USERNAME_MAX_LENGTH")
+    if not lo <= len(name) <= hi:
+        errors["username"] = f"Username must be {lo}-{hi} characters long."
+    elif not USERNAME_RE.match(name):
+        errors["username"] = (
+            "Username may contain only letters, digits, dots, underscores and hyphens."
+        )
+    return name
+
+
+def _check_email(errors: dict[str, str], email: object) -> str:
+    text = clean_text(
+        errors, "email", email, min_len=1, max_len=limit("EMAIL_MAX_LENGTH"),
+        label="Email",
+    )  # fmt: skip
+    if "email" in errors:
+        return text
+    try:
+        # Syntax only: no DNS look-ups when signing up.
+        info = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        errors["email"] = f"Email is not valid: {exc}"
+        return text
+    return info.normalized.lower()
+
+
+def _check_password(errors: dict[str, str], password: object, field="password") -> str:
+    text = clean_text(
+        errors, field, password, min_len=limit("PASSWORD_MIN_LENGTH"),
+        max_len=limit("PASSWORD_MAX_LENGTH"), label="Password", strip=False,
+    )  # fmt: skip
+    return text
+
+
+def hash_password(secret: str) -> str:
+    """Hash a password with the configured scrypt parameters."""
+    return generate_password_hash(secret, method=limit("PASSWORD_HASH_METHOD"))
+
+
+def username_taken(username: str, exclude_id: int | None = None) -> bool:
+    """Whether a username is taken, compared case-insensitively."""
+    stmt = select(User.id).where(func.lower(User.username) == username.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def email_taken(email: str, exclude_id: int | None = None) -> bool:
+    """Whether an email address belongs to an account already."""
+    stmt = select(User.id).where(User.email == email.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def register_user(
+    username: object, email: object, password: object, role: str = ROLE_USER
+) -> User:
+    """Create an account.
+
+    Rules: username 3-30 of ``[A-Za-z0-9._-]``, unique case-insensitively; a
+    syntactically valid, unused email; a password of at least 10 characters.
+    Raises ValidationError, or Conflict (409) for a taken username or email.
+    """
+    errors: dict[str, str] = {}
+    name = _check_username(errors, username)
+    address = _check_email(errors, email)
+    secret = _check_password(errors, password)
+    raise_if(errors)
+    if username_taken(name):
+        raise Conflict("username", "That username is taken; please choose another.")
+    if email_taken(address):
+        raise Conflict("email", "An account with that email already exists.")
+    user = User(
+        username=name,
+        display_name=name,
+        email=address,
+        password_hash=hash_password(secret),
+        role=role,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent sign-up won the race for the same name or address.
+        db.session.rollback()
+        raise Conflict("username", "That username or email is taken.") from None
+    return user
+
+
+def authenticate(login: object, password: object) -> User | None:
+    """Return the user whose username or email and password match, else None."""
+    if text_or_none(login) is None or text_or_none(password) is None:
+        return None
+    login = login.strip()
+    stmt = select(User).where(
+        (func.lower(User.username) == login.lower()) | (User.email == login.lower())
+    )
+    user = db.session.scalars(stmt).first()
+    if user is None or not user.password_hash:
+        # Spend the same time as a real check so timing reveals nothing.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def text_or_none(value: object) -> str | None:
+    """Return ``value`` if it is storable text, else None."""
+    return None if text_problem(value) else value
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def get_user(user_id: int) -> User:
+    """Return the user with this id. Raises NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No user with that id.")
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Resolve a Flask-Login session id ("id:version") to a user, or None."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def can_edit_profile(actor: User | None, user: User) -> bool:
+    """The owner and staff may edit a profile."""
+    return actor is not None and (actor.id == user.id or actor.is_staff)
+
+
+def update_profile(
+    actor: User | None,
+    user: User,
+    display_name: object = None,
+    about: object = None,
+    location: object = None,
+    website: object = None,
+    email: object = None,
+) -> User:
+    """Change profile fields given (None leaves a field as it is).
+
+    Raises PermissionDenied unless the actor is the user or staff;
+    ValidationError for bad values; Conflict for an email in use.
+    """
+    if not can_edit_profile(actor, user):
+        raise PermissionDenied("You can only edit your own profile.")
+    errors: dict[str, str] = {}
+    changes: dict[str, str] = {}
+    if display_name is not None:
+        changes["display_name"] = clean_text(
+            errors, "display_name", display_name, min_len=1,
+            max_len=limit("DISPLAY_NAME_MAX_LENGTH"), label="Display name",
+        )  # fmt: skip
+    if about is not None:
+        changes["about_markdown"] = clean_text(
+            errors, "about", about, max_len=limit("ABOUT_MAX_LENGTH"), label="About me"
+        )
+    if location is not None:
+        changes["location"] = clean_text(
+            errors, "location", location, max_len=100, label="Location"
+        )
+    if website is not None:
+        site = clean_text(errors, "website", website, max_len=200, label="Website")
+        if site and not re.match(r"^https?://[^\s/$.?#][^\s]*$", site):
+            errors["website"] = "Website must be an http:// or https:// address."
+        changes["website"] = site
+    if email is not None:
+        address = _check_email(errors, email)
+        if "email" not in errors and email_taken(address, exclude_id=user.id):
+            raise Conflict("email", "An account with that email already exists.")
+        changes["email"] = address
+    raise_if(errors)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if "about_markdown" in changes:
+        user.about_html = str(render_markdown(changes["about_markdown"]))
+    db.session.commit()
+    return user
+
+
+def change_password(
+    actor: User | None, user: User, current: object, new: object, confirm: object
+) -> None:
+    """Set a new password after checking the current one.
+
+    Raises PermissionDenied (not the owner) or ValidationError. Signs out other
+    sessions and "remember me" cookies by bumping ``session_version``.
+    """
+    if actor is None or actor.id != user.id:
+        raise PermissionDenied("You can only change your own password.")
+    errors: dict[str, str] = {}
+    if text_or_none(current) is None or not check_password_hash(
+        user.password_hash or _DUMMY_HASH, current
+    ):
+        errors["current_password"] = "Current password is not correct."
+    secret = _check_password(errors, new, field="new_password")
+    if "new_password" not in errors and new != confirm:
+        errors["confirm_password"] = "The two new passwords do not match."
+    raise_if(errors)
+    user.password_hash = hash_password(secret)
+    user.session_version += 1
+    db.session.commit()
+
+
+def set_password(user: User, password: object) -> None:
+    """Set a password without the current one (CLI and admin use)."""
+    errors: dict[str, str] = {}
+    secret = _check_password(errors, password)
+    raise_if(errors)
+    user.password_hash = hash_password(secret)
+    user.session_version += 1
+    db.session.commit()
+
+
+def find_by_username(username: str) -> User:
+    """Return the user with this username (any case). Raises NotFound."""
+    user = db.session.scalars(
+        select(User).where(func.lower(User.username) == username.lower())
+    ).first()
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    return user
+
+
+def set_role(username: str, role: str) -> User:
+    """Make a user staff or an ordinary user. Raises NotFound or ValidationError."""
+    if role not in (ROLE_USER, ROLE_STAFF):
+        raise ValidationError({"role": "Role must be 'user' or 'staff'."})
+    user = find_by_username(username)
+    user.role = role
+    db.session.commit()
+    return user
+
+
+def list_users(page: int, per_page: int) -> Page:
+    """Users by reputation (highest first), then by id."""
+    stmt = select(User).order_by(User.reputation.desc(), User.id)
+    return paginate(stmt, page, per_page)

@@ -1,0 +1,105 @@
+"""One place that turns errors into pages or, under /api, into JSON."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from forum.extensions import db
+from forum.services.errors import ServiceError
+
+API_PREFIX = "/api/"
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "authentication_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    """Whether this request is an API request (errors answer in JSON)."""
+    return request.path.startswith(API_PREFIX)
+
+
+def json_error(status: int, message: str, code: str | None = None, fields=None):
+    """Build the API's error response shape."""
+    body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, title: str, message: str):
+    """Render the HTML error page."""
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message), status  # fmt: skip
+
+
+def handle_service_error(error: ServiceError):
+    """Service errors: JSON under /api, otherwise an error page."""
+    db.session.rollback()
+    if wants_json():
+        return json_error(error.status, error.message, error.code, error.fields)
+    titles = {401: "Log in required", 403: "Not allowed", 404: "Not found",
+              409: "Conflict", 422: "Invalid input"}  # fmt: skip
+    return error_page(error.status, titles.get(error.status, "Bad request"), error.message)
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or wrong CSRF token."""
+    message = (
+        "The form's security token is missing or has expired. "
+        "Reload the page and try again."
+    )
+    if wants_json():
+        return json_error(400, f"CSRF check failed: {error.description}", "csrf_failed")
+    return error_page(400, "Security check failed", message)
+
+
+def handle_http_error(error: HTTPException):
+    """Werkzeug's HTTP errors (404 routes, 405, 413 bodies, 400 bad JSON)."""
+    status = error.code or 500
+    if status == 413:
+        message = "The request is too large: at most 1 MB may be sent."
+    else:
+        message = error.description or error.name
+    if wants_json():
+        response = json_error(status, message)
+        # Keep headers such as Allow (405) and Retry-After (429).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+    return error_page(status, error.name, message)
+
+
+def handle_internal_error(error: Exception):
+    """Anything unexpected: roll back, log, and answer 500 without details."""
+    db.session.rollback()
+    original = getattr(error, "original_exception", error)
+    if not isinstance(original, HTTPException):
+        from flask import current_app
+
+        current_app.logger.exception("Unhandled error", exc_info=original)
+    message = "Something went wrong on our side. Nothing you sent was saved."
+    if wants_json():
+        return json_error(500, message)
+    return error_page(500, "Server error", message)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_internal_error)

@@ -1,0 +1,54 @@
+"""Template filters and globals, and small helpers shared by views."""
+
+from datetime import datetime
+
+from flask import Flask, abort, request
+from flask_login import current_user
+
+from forum.models import utcnow
+from forum.services.permissions import TEMPLATE_PREDICATES
+
+
+def viewer():
+    """The signed-in user, or None for visitors (what services take)."""
+    return current_user if current_user.is_authenticated else None
+
+
+def page_arg(name: str = "page") -> int:
+    """Read a page number from the query string; 404 when it is not a number ≥ 1."""
+    raw = request.args.get(name, "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        abort(404)
+    return int(raw)
+
+
+def timeago(value: datetime | None) -> str:
+    """Relative time in words: "just now", "5 mins ago", "3 days ago", a date."""
+    if value is None:
+        return ""
+    seconds = int((utcnow() - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("min", 60), ("hour", 3600), ("day", 86400)):
+        limit = {"min": 3600, "hour": 86400, "day": 86400 * 30}[unit]
+        if seconds < limit:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    if value.year == utcnow().year:
+        return value.strftime("%b %-d")
+    return value.strftime("%b %-d, %Y")
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a Z, as the API and <time datetime> use."""
+    if value is None:
+        return None
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def register(app: Flask) -> None:
+    """Install filters and globals."""
+    app.add_template_filter(timeago, "timeago")
+    app.add_template_filter(isoformat, "isoformat")
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    app.jinja_env.globals["viewer"] = viewer

@@ -1,0 +1,5 @@
+"""Pages: posts."""
+
+from flask import Blueprint
+
+bp = Blueprint("posts", __name__)

@@ -1,0 +1,5 @@
+"""Pages: questions."""
+
+from flask import Blueprint
+
+bp = Blueprint("questions", __name__)

@@ -1,0 +1,5 @@
+"""Pages: tags."""
+
+from flask import Blueprint
+
+bp = Blueprint("tags", __name__)

@@ -1,0 +1,5 @@
+"""Pages: users."""
+
+from flask import Blueprint
+
+bp = Blueprint("users", __name__)
