@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Flask, abort, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from forum.models import utcnow
 from forum.services.permissions import TEMPLATE_PREDICATES
@@ -46,8 +47,15 @@ def isoformat(value: datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
+def trusted_html(value: str | None) -> Markup:
+    """Mark a stored ``*_html`` column as safe: only for HTML that
+    ``forum.markup.render_markdown`` produced (sanitised on save)."""
+    return Markup(value or "")
+
+
 def register(app: Flask) -> None:
     """Install filters and globals."""
+    app.add_template_filter(trusted_html, "trusted_html")
     app.add_template_filter(timeago, "timeago")
     app.add_template_filter(isoformat, "isoformat")
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
