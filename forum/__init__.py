@@ -93,9 +93,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Map service errors and HTTP errors to pages or JSON once."""
-    from forum.views.errors import register
+    from forum.views import errors, guards
 
-    register(app)
+    errors.register(app)
+    guards.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

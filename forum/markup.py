@@ -1,5 +1,6 @@
 """Markdown rendering: the one place user text becomes trusted HTML."""
 
+import re
 from html import unescape
 
 import markdown
@@ -26,8 +27,27 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def _code_class_filter(tag: str, attribute: str, value: str) -> str | None:
-    """Keep only ``language-*`` classes on code blocks; drop other attributes' junk."""
+_URL_ATTRIBUTES = {"href", "src"}
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _safe_url(value: str) -> bool:
+    """Whether a URL is relative or uses an allowed scheme, read as a browser would.
+
+    Browsers drop tabs and newlines inside URLs, so ``java\tscript:`` is a
+    ``javascript:`` URL; nh3 alone keeps it as a relative link.
+    """
+    squeezed = _URL_IGNORED.sub("", value).lower()
+    head = re.split(r"[/?#]", squeezed, maxsplit=1)[0]
+    if ":" not in head:
+        return True
+    return head.split(":", 1)[0] in ALLOWED_URL_SCHEMES
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    """Drop unsafe URLs and any code class other than ``language-*``."""
+    if attribute in _URL_ATTRIBUTES and not _safe_url(value):
+        return None
     if tag == "code" and attribute == "class":
         return value if value.startswith("language-") and " " not in value else None
     return value
@@ -41,7 +61,7 @@ def sanitize_html(html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow ugc noopener",
-        attribute_filter=_code_class_filter,
+        attribute_filter=_attribute_filter,
         strip_comments=True,
     )
 
