@@ -47,6 +47,16 @@ def get_comment(comment_id: int, viewer: User | None) -> Comment:
     return comment
 
 
+def editable_comment(comment_id: int, actor: User | None) -> Comment:
+    """Return a comment for its edit form. Raises NotFound or PermissionDenied."""
+    comment = get_comment(comment_id, actor)
+    if not permissions.can_view(actor, comment.post):
+        raise NotFound("That comment does not exist or has been deleted.")
+    if not permissions.can_edit_comment(actor, comment):
+        raise PermissionDenied("You can only edit your own comments.")
+    return comment
+
+
 def edit_comment(actor: User | None, comment: Comment, body: object) -> Comment:
     """Change a comment's text (owner or staff). Raises PermissionDenied or ValidationError."""
     if not permissions.can_edit_comment(actor, comment):

@@ -78,6 +78,9 @@ def list_tags(sort: str, page: int, per_page: int, name_filter: str = "") -> Pag
     """
     if sort not in ("popular", "name"):
         raise BadRequest("sort must be 'popular' or 'name'.", {"sort": sort[:50]})
+    if text_problem(name_filter):
+        # A NUL byte would be a database error on PostgreSQL: refuse it cleanly.
+        raise BadRequest(f"q {text_problem(name_filter)}.", {"q": "text"})
     count = question_count_column()
     stmt = (
         select(Tag, count)

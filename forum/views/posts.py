@@ -1,5 +1,149 @@
-"""Pages: posts."""
+"""Pages: editing, deleting and restoring posts and comments; revision history."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from forum.models import Comment, Post, Question
+from forum.services import comments, posts, questions
+from forum.services.errors import ValidationError
+from forum.views.forms import CommentForm, EditPostForm, apply_errors
+from forum.views.helpers import viewer
 
 bp = Blueprint("posts", __name__)
+
+
+def post_url(post: Post, anchor: str | None = None) -> str:
+    """The question page holding ``post``, scrolled to ``anchor`` (or the post)."""
+    question = post if isinstance(post, Question) else post.question
+    return url_for(
+        "questions.detail",
+        question_id=question.id,
+        slug=question.slug,
+        _anchor=anchor or f"{post.type}-{post.id}",
+    )
+
+
+def comment_url(comment: Comment) -> str:
+    """The question page, scrolled to ``comment``."""
+    return post_url(comment.post, anchor=f"comment-{comment.id}")
+
+
+def login_first(next_url: str):
+    """Send a visitor who posted an action to the login page, then back to the post.
+
+    ``next`` is the post's page, not the POST-only action URL.
+    """
+    flash("Please log in to continue.", "info")
+    return redirect(url_for("auth.login", next=next_url))
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    """Edit a question (title, body, tags) or an answer (body) as a new revision."""
+    post = posts.editable_post(post_id, viewer())
+    is_question = isinstance(post, Question)
+    current = {
+        "title": post.title if is_question else None,
+        "body": post.body_markdown,
+        "tags": " ".join(post.tag_names) if is_question else None,
+    }
+    form = EditPostForm(data=current)
+    if form.validate_on_submit():
+        try:
+            posts.edit_post(
+                viewer(),
+                post,
+                title=form.title.data if is_question else None,
+                body=form.body.data,
+                tags=form.tags.data if is_question else None,
+                summary=form.summary.data,
+            )
+        except ValidationError as error:
+            apply_errors(form, error.fields)
+            return _edit_page(form, post), error.status
+        flash("Your edit was saved.", "success")
+        return redirect(post_url(post))
+    return _edit_page(form, post)
+
+
+def _edit_page(form: EditPostForm, post: Post) -> str:
+    return render_template("posts/edit.html", form=form, post=post,
+                           is_question=isinstance(post, Question),
+                           back=post_url(post))  # fmt: skip
+
+
+@bp.post("/posts/<int:post_id>/delete")
+def delete(post_id: int):
+    """Soft-delete a post; an optional ``reason`` comes from the form."""
+    actor = viewer()
+    post = questions.get_post(post_id, actor)
+    if actor is None:
+        return login_first(post_url(post))
+    posts.delete_post(actor, post, request.form.get("reason"))
+    if isinstance(post, Question):
+        flash("The question was deleted.", "info")
+        # Staff stay on the page to see the result (and can undelete it).
+        if actor.is_staff:
+            return redirect(post_url(post))
+        return redirect(url_for("questions.index"))
+    flash("The answer was deleted.", "info")
+    return redirect(post_url(post))
+
+
+@bp.post("/posts/<int:post_id>/undelete")
+def undelete(post_id: int):
+    """Restore a soft-deleted post."""
+    actor = viewer()
+    post = questions.get_post(post_id, actor)
+    if actor is None:
+        return login_first(post_url(post))
+    posts.undelete_post(actor, post)
+    flash(f"The {post.type} was restored.", "success")
+    return redirect(post_url(post))
+
+
+@bp.get("/posts/<int:post_id>/revisions")
+def revisions(post_id: int):
+    """Every revision of a post, newest first, with word diffs."""
+    post = questions.get_post(post_id, viewer())
+    entries = posts.revision_diffs(posts.list_revisions(post))
+    question = post if isinstance(post, Question) else post.question
+    return render_template(
+        "posts/revisions.html", post=post, question=question, entries=entries,
+        post_url=post_url(post),
+    )  # fmt: skip
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(comment_id: int):
+    """Edit a comment's text (owner or staff)."""
+    comment = comments.editable_comment(comment_id, viewer())
+    form = CommentForm(data={"body": comment.body_markdown})
+    if form.validate_on_submit():
+        try:
+            comments.edit_comment(viewer(), comment, form.body.data)
+        except ValidationError as error:
+            apply_errors(form, error.fields)
+            return _comment_page(form, comment), error.status
+        flash("Your comment was saved.", "success")
+        return redirect(comment_url(comment))
+    return _comment_page(form, comment)
+
+
+def _comment_page(form: CommentForm, comment: Comment) -> str:
+    return render_template("posts/edit_comment.html", form=form, comment=comment,
+                           back=comment_url(comment))  # fmt: skip
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+def delete_comment(comment_id: int):
+    """Soft-delete a comment (owner or staff)."""
+    actor = viewer()
+    comment = comments.get_comment(comment_id, actor)
+    if actor is None:
+        return login_first(comment_url(comment))
+    comments.delete_comment(actor, comment)
+    flash("The comment was deleted.", "info")
+    return redirect(post_url(comment.post))

@@ -1,5 +1,97 @@
-"""Pages: users."""
+"""Pages: the user list, profiles, editing one's profile and password."""
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+from flask_login.config import COOKIE_NAME
+
+from forum.models import User
+from forum.services import questions, users
+from forum.services.errors import Conflict, ValidationError
+from forum.views.forms import PasswordForm, ProfileForm, apply_errors
+from forum.views.helpers import page_arg, viewer
 
 bp = Blueprint("users", __name__)
+
+# How many questions and answers the profile page lists.
+PROFILE_LIST_SIZE = 10
+
+
+def profile_url(user: User) -> str:
+    """The canonical profile URL of ``user``."""
+    return url_for("users.profile", user_id=user.id, username=user.username)
+
+
+@bp.get("/users")
+def index():
+    """Users by reputation, paginated."""
+    page = users.list_users(page_arg(), current_app.config["USERS_PER_PAGE"])
+    return render_template("users/index.html", page=page)
+
+
+@bp.get("/users/<int:user_id>")
+@bp.get("/users/<int:user_id>/<username>")
+def profile(user_id: int, username: str | None = None):
+    """A user's profile; other spellings redirect (301) to the canonical URL."""
+    user = users.get_user(user_id)
+    if username != user.username:
+        return redirect(profile_url(user), code=301)
+    asked = questions.list_questions(
+        sort="newest", owner_id=user.id, page=1, per_page=PROFILE_LIST_SIZE
+    )
+    answered = questions.list_answers_by(user.id, 1, PROFILE_LIST_SIZE)
+    return render_template(
+        "users/profile.html", user=user, asked=asked, answered=answered
+    )
+
+
+@bp.route("/users/edit", methods=["GET", "POST"])
+@login_required
+def edit():
+    """Edit one's own profile."""
+    user = users.get_user(current_user.id)
+    form = ProfileForm(obj=user, about=user.about_markdown)
+    if form.validate_on_submit():
+        try:
+            users.update_profile(
+                viewer(), user, display_name=form.display_name.data,
+                about=form.about.data, location=form.location.data,
+                website=form.website.data, email=form.email.data,
+            )  # fmt: skip
+        except (ValidationError, Conflict) as error:
+            apply_errors(form, error.fields)
+            return render_template("users/edit.html", form=form), error.status
+        flash("Your profile was saved.", "success")
+        return redirect(profile_url(user))
+    return render_template("users/edit.html", form=form)
+
+
+@bp.route("/users/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password; other sessions and devices are signed out."""
+    user = users.get_user(current_user.id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(
+                viewer(), user, form.current_password.data,
+                form.new_password.data, form.confirm_password.data,
+            )  # fmt: skip
+        except ValidationError as error:
+            apply_errors(form, error.fields)
+            return render_template("users/password.html", form=form), error.status
+        # The session id carries the new session version: log in again to keep
+        # this session (and renew "remember me" if this browser had it).
+        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        login_user(user, remember=cookie in request.cookies)
+        flash("Password changed. Your other devices have been signed out.", "success")
+        return redirect(profile_url(user))
+    return render_template("users/password.html", form=form)
