@@ -15,7 +15,8 @@ from forum.services.errors import (
     PermissionDenied,
     ValidationError,
 )
-from forum.services.questions import check_title_body
+from forum.services.pagination import Page, paginate
+from forum.services.questions import check_title_body, get_post
 from forum.services.tags import get_or_create_tags, parse_tags
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -95,6 +96,16 @@ def edit_post(
     return revision
 
 
+def editable_post(post_id: int, actor: User | None) -> Post:
+    """Return a post for its edit form. Raises NotFound or PermissionDenied."""
+    post = get_post(post_id, actor)
+    if post.is_deleted:
+        raise PermissionDenied("Deleted posts cannot be edited; undelete it first.")
+    if not permissions.can_edit(actor, post):
+        raise PermissionDenied("You can only edit your own posts.", privilege="edit")
+    return post
+
+
 DELETE_REASONS = ("", "spam", "offensive", "duplicate", "obsolete", "other")
 
 
@@ -155,6 +166,14 @@ def list_revisions(post: Post) -> list[Revision]:
             select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
         )
     )
+
+
+def revisions_page(post: Post, page: int, per_page: int) -> Page:
+    """One page of a post's revisions, oldest (number 1) first."""
+    stmt = (
+        select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
+    )
+    return paginate(stmt, page, per_page)
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,7 @@ from forum.models import Answer, Comment, Post, Question, QuestionView, Revision
 from forum.services import permissions
 from forum.services.errors import AuthenticationRequired, BadRequest, NotFound
 from forum.services.pagination import Page, paginate
-from forum.services.tags import get_or_create_tags, parse_tags
+from forum.services.tags import TAG_RE, get_or_create_tags, parse_tags
 from forum.services.validation import clean_text, limit, raise_if
 
 SORTS = ("newest", "active", "votes", "unanswered")
@@ -34,6 +34,21 @@ def check_title_body(errors: dict[str, str], title: object, body: object) -> tup
         label="Body",
     )  # fmt: skip
     return title_text, body_text
+
+
+def preview_markdown(body: object) -> str:
+    """Render a draft body to sanitised HTML for the live preview.
+
+    Rules: text without NUL, at most BODY_MAX_LENGTH characters (no minimum: a
+    draft may be empty). Raises ValidationError.
+    """
+    errors: dict[str, str] = {}
+    text = clean_text(
+        errors, "body", body, max_len=limit("BODY_MAX_LENGTH"), label="Body",
+        strip=False,
+    )  # fmt: skip
+    raise_if(errors)
+    return str(render_markdown(text))
 
 
 def ask_question(author: User | None, title: object, body: object, tags: object) -> Question:
@@ -105,7 +120,15 @@ def list_questions(
             f"sort must be one of {', '.join(SORTS)}.", {"sort": str(sort)[:50]}
         )
     stmt = select(Question).where(Question.deleted_at.is_(None))
-    for name in tags or []:
+    for raw in tags or []:
+        name = raw.strip().lower()
+        if not name:
+            continue
+        if not TAG_RE.match(name):
+            # No tag can have this name: the list is empty (and nothing odd,
+            # such as a NUL byte, reaches the database).
+            stmt = stmt.where(false())
+            break
         stmt = stmt.where(Question.tags.any(Tag.name == name))
     if solved is True:
         stmt = stmt.where(Question.accepted_answer_id.is_not(None))
@@ -207,7 +230,7 @@ def record_view(question: Question, key: str) -> bool:
                 )
             )  # fmt: skip
     except IntegrityError:
-        db.session.rollback()
+        # A concurrent request by the same visitor counted this window already.
         return False
     db.session.execute(
         update(Question)
