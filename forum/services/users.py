@@ -10,7 +10,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import ROLE_STAFF, ROLE_USER, User
-from forum.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from forum.services.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from forum.services.pagination import Page, paginate
 from forum.services.validation import clean_text, limit, raise_if, text_problem
 
@@ -265,7 +271,19 @@ def set_role(username: str, role: str) -> User:
     return user
 
 
-def list_users(page: int, per_page: int) -> Page:
-    """Users by reputation (highest first), then by id."""
+USER_PERIODS = ("all", "month", "week")
+
+
+def list_users(page: int, per_page: int, period: str = "all") -> Page:
+    """Users by reputation (highest first), then by id.
+
+    ``period`` is all, month or week. Until the reputation ledger exists every
+    period orders by total reputation. Raises BadRequest for another period.
+    """
+    if period not in USER_PERIODS:
+        raise BadRequest(
+            f"period must be one of {', '.join(USER_PERIODS)}.",
+            {"period": str(period)[:50]},
+        )
     stmt = select(User).order_by(User.reputation.desc(), User.id)
     return paginate(stmt, page, per_page)

@@ -34,7 +34,8 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
     """
     if actor is None:
         raise AuthenticationRequired("Log in to vote.")
-    if isinstance(value, bool) or value not in (1, -1, 0):
+    # bool is an int subclass and 1.0 == 1: only true integers count.
+    if type(value) is not int or value not in (1, -1, 0):
         raise ValidationError({"value": "Vote value must be 1, -1 or 0."})
     if permissions.is_owner(actor, post):
         raise PermissionDenied("You cannot vote on your own post.")
@@ -65,6 +66,29 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
         db.session.rollback()
     db.session.refresh(post, ["score"])
     return post.score
+
+
+MAX_ID = 2**31 - 1
+
+
+def accept_answer_id(
+    actor: User | None, question: Question, answer_id: object
+) -> Question:
+    """Accept the answer with this id (None un-accepts), as the API sends it.
+
+    Raises AuthenticationRequired, ValidationError (not an id of a visible answer
+    to this question), or whatever ``accept_answer`` raises.
+    """
+    if actor is None:
+        raise AuthenticationRequired("Log in to accept an answer.")
+    answer = None
+    if answer_id is not None:
+        if type(answer_id) is not int or not 1 <= answer_id <= MAX_ID:
+            raise ValidationError({"answer_id": "Must be an answer id or null."})
+        answer = db.session.get(Answer, answer_id)
+        if answer is None or not permissions.can_view(actor, answer):
+            raise ValidationError({"answer_id": "No answer with that id."})
+    return accept_answer(actor, question, answer)
 
 
 def accept_answer(actor: User | None, question: Question, answer: Answer | None) -> Question:

@@ -1,12 +1,17 @@
 """The JSON API v1 (../shared/API.md): same services as the pages."""
 
 from flask import Blueprint, g, request
+from flask_login import current_user
 
 from forum.extensions import csrf
 from forum.services import tokens
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
+
+# Path ids: 1 to the largest 32-bit integer, so no lookup overflows a column.
+ID = "int(min=1, max=2147483647)"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def bearer_token() -> str | None:
@@ -31,16 +36,37 @@ def check_credentials_and_csrf():
     """A bad bearer token is a 401; cookie-session writes need a CSRF token."""
     from forum.views.errors import json_error
 
+    # Start from nothing: an app context (and so ``g``) may outlive one request,
+    # as it does under the tests' ``app`` fixture.
+    g.pop("api_token", None)
+    g.pop("_login_user", None)
     if "Authorization" in request.headers:
         raw = bearer_token()
-        if raw is None or tokens.user_for_token(raw) is None:
-            return json_error(401, "The Authorization header must carry a valid "
-                              "Bearer token.", "invalid_token")  # fmt: skip
+        user = tokens.user_for_token(raw) if raw else None
+        if user is None:
+            return json_error(
+                401,
+                "The Authorization header must carry a valid Bearer token.",
+                "invalid_token",
+            )
         g.api_token = raw
+        # The token says who this is, even if a session cookie came along too.
+        # (Flask-Login keeps the request's user in g._login_user.)
+        g._login_user = user
         return None
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    # Only a signed-in browser session can be abused cross-site; anonymous
+    # writes (sign up, get a token) need no CSRF token.
+    if request.method not in SAFE_METHODS and current_user.is_authenticated:
         csrf.protect()
     return None
+
+
+@bp.after_request
+def announce_bearer_scheme(response):
+    """Tell 401 callers which credentials the API takes."""
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="forum"')
+    return response
 
 
 # Register the endpoint modules (they attach routes to ``bp``).

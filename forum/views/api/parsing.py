@@ -1,0 +1,105 @@
+"""Reading API input: the caller, JSON bodies, query-string numbers and flags.
+
+Only the shape of the input is checked here; the rules live in the services.
+"""
+
+import json
+import re
+
+from flask import current_app, request
+from flask_login import current_user
+
+from forum.models import User
+from forum.services.errors import BadRequest, ValidationError
+from forum.services.pagination import check_page_args
+
+NUMBER_RE = re.compile(r"[0-9]{1,9}")
+
+
+class InvalidJson(BadRequest):
+    """The body is not a JSON object."""
+
+    code = "invalid_json"
+
+
+class InvalidEncoding(BadRequest):
+    """The body is not UTF-8."""
+
+    code = "invalid_encoding"
+
+
+def actor() -> User | None:
+    """The authenticated user (token or session) as a model, or None."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user._get_current_object()
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body(optional: bool = False) -> dict:
+    """Parse the body as a JSON object (whatever the Content-Type says).
+
+    An empty body is ``{}`` when ``optional``. Raises InvalidEncoding or
+    InvalidJson (400); a body over MAX_CONTENT_LENGTH is a 413 from Werkzeug.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if optional:
+            return {}
+        raise InvalidJson("The request body must be a JSON object.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEncoding("The request body is not valid UTF-8.") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        # ValueError covers JSONDecodeError and over-long integers.
+        raise InvalidJson("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidJson("The request body must be a JSON object.")
+    return data
+
+
+def require_key(body: dict, name: str, hint: str) -> object:
+    """Return ``body[name]``; a missing key is a 422 naming the field."""
+    if name not in body:
+        raise ValidationError({name: f"{name} is required: {hint}."})
+    return body[name]
+
+
+def require_text(body: dict, *names: str) -> list[str]:
+    """Return the named fields, each of which must be a string (else 422)."""
+    errors = {
+        name: f"{name} is required and must be text."
+        for name in names
+        if not isinstance(body.get(name), str)
+    }
+    if errors:
+        raise ValidationError(errors)
+    return [body[name] for name in names]
+
+
+def _number(raw: str) -> int | str:
+    return int(raw) if NUMBER_RE.fullmatch(raw) else raw
+
+
+def page_args() -> tuple[int, int]:
+    """``page`` (≥ 1) and ``per_page`` (1-API_MAX_PER_PAGE). Raises BadRequest."""
+    config = current_app.config
+    page = _number(request.args.get("page", "1"))
+    per_page = _number(request.args.get("per_page", str(config["API_PER_PAGE"])))
+    return check_page_args(page, per_page, config["API_MAX_PER_PAGE"])
+
+
+def bool_arg(name: str) -> bool | None:
+    """A ``true``/``false`` query parameter (None when absent). Raises BadRequest."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false.", {name: "true|false"})
+    return raw == "true"

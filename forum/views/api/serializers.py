@@ -1,0 +1,186 @@
+"""Models to the API's JSON shapes (../shared/API.md, "Resources").
+
+List serialisers fetch the caller's votes in one query, never one per item.
+"""
+
+from forum.models import Answer, Comment, Question, Revision, Tag, User
+from forum.services import questions, voting
+from forum.services.pagination import Page
+from forum.views.helpers import isoformat
+
+
+def page(result: Page, items: list) -> dict:
+    """The list envelope around already serialised items."""
+    return {
+        "items": items,
+        "page": result.page,
+        "per_page": result.per_page,
+        "total": result.total,
+        "has_more": result.has_more,
+    }
+
+
+def user_summary(user: User | None) -> dict | None:
+    """The short form of a user shown as a post's owner (null if none)."""
+    if user is None:
+        return None
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "reputation": user.reputation,
+    }
+
+
+def user(user: User, viewer: User | None) -> dict:
+    """A user; the owner and staff also see the email address."""
+    data = {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "reputation": user.reputation,
+        "rank": None,  # ranks do not exist yet
+        "created_at": isoformat(user.created_at),
+        "badges": {"gold": 0, "silver": 0, "bronze": 0},
+    }
+    if viewer is not None and (viewer.id == user.id or viewer.is_staff):
+        data["email"] = user.email
+    return data
+
+
+def users_page(result: Page, viewer: User | None) -> dict:
+    """A page of users."""
+    return page(result, [user(u, viewer) for u in result.items])
+
+
+def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
+    """A question without its answers; ``votes`` maps post id to the viewer's vote."""
+    data = {
+        "id": q.id,
+        "title": q.title,
+        "body_markdown": q.body_markdown,
+        "body_html": q.body_html,
+        "tags": q.tag_names,
+        "score": q.score,
+        "answer_count": q.answer_count or 0,
+        "view_count": q.view_count or 0,
+        "accepted_answer_id": q.accepted_answer_id,
+        "accepted_by": q.accepted_by,
+        "is_closed": q.is_closed,
+        "closed_reason": q.closed_reason,
+        "duplicate_of": q.duplicate_of_id,
+        "owner": user_summary(q.owner),
+        "created_at": isoformat(q.created_at),
+        "last_activity_at": isoformat(q.last_activity_at),
+    }
+    if viewer is not None:
+        data["my_vote"] = votes.get(q.id, 0)
+    return data
+
+
+def one_question(q: Question, viewer: User | None) -> dict:
+    """A question on its own (create, accept): one vote look-up."""
+    return question(q, viewer, voting.my_votes(viewer, [q.id]))
+
+
+def questions_page(result: Page, viewer: User | None) -> dict:
+    """A page of questions: owners, tags and votes in a fixed number of queries."""
+    votes = voting.my_votes(viewer, [q.id for q in result.items])
+    return page(result, [question(q, viewer, votes) for q in result.items])
+
+
+def comment(c: Comment) -> dict:
+    """A comment."""
+    return {
+        "id": c.id,
+        "post_id": c.post_id,
+        "body_markdown": c.body_markdown,
+        "body_html": c.body_html,
+        "owner": user_summary(c.owner),
+        "created_at": isoformat(c.created_at),
+    }
+
+
+def answer(
+    a: Answer,
+    viewer: User | None,
+    votes: dict[int, int],
+    accepted_id: int | None,
+    comments: list[Comment] | None = None,
+) -> dict:
+    """An answer; ``comments`` (detail views) adds its comments."""
+    data = {
+        "id": a.id,
+        "question_id": a.question_id,
+        "body_markdown": a.body_markdown,
+        "body_html": a.body_html,
+        "score": a.score,
+        "is_accepted": accepted_id is not None and accepted_id == a.id,
+        "owner": user_summary(a.owner),
+        "created_at": isoformat(a.created_at),
+    }
+    if viewer is not None:
+        data["my_vote"] = votes.get(a.id, 0)
+    if comments is not None:
+        data["comments"] = [comment(c) for c in comments]
+    return data
+
+
+def one_answer(a: Answer, viewer: User | None) -> dict:
+    """An answer on its own (create, edit)."""
+    votes = voting.my_votes(viewer, [a.id])
+    return answer(a, viewer, votes, a.question.accepted_answer_id)
+
+
+def post(p: Question | Answer, viewer: User | None) -> dict:
+    """A question or an answer, whichever ``p`` is."""
+    if isinstance(p, Question):
+        return one_question(p, viewer)
+    return one_answer(p, viewer)
+
+
+def question_detail(q: Question, viewer: User | None) -> dict:
+    """A question with its answers (accepted, then score, then oldest) and comments.
+
+    Four queries whatever the size of the thread: answers, comments, votes, tags.
+    """
+    answers, comments_by_post = questions.thread(q, viewer)
+    votes = voting.my_votes(viewer, [q.id] + [a.id for a in answers])
+    data = question(q, viewer, votes)
+    data["comments"] = [comment(c) for c in comments_by_post[q.id]]
+    data["answers"] = [
+        answer(a, viewer, votes, q.accepted_answer_id, comments_by_post[a.id])
+        for a in answers
+    ]
+    return data
+
+
+def revision(r: Revision) -> dict:
+    """One revision of a post: the full text after that edit."""
+    return {
+        "id": r.id,
+        "post_id": r.post_id,
+        "number": r.number,
+        "author": user_summary(r.author),
+        "created_at": isoformat(r.created_at),
+        "summary": r.summary,
+        "title": r.title,
+        "body_markdown": r.body_markdown,
+        "tags": r.tag_list,
+    }
+
+
+def revisions_page(result: Page) -> dict:
+    """A page of revisions."""
+    return page(result, [revision(r) for r in result.items])
+
+
+def tags_page(result: Page) -> dict:
+    """A page of ``(Tag, question_count)`` rows."""
+    return page(result, [tag(t, count) for t, count in result.items])
+
+
+def tag(t: Tag, question_count: int) -> dict:
+    """One tag with its number of live questions."""
+    return {"name": t.name, "question_count": question_count}
