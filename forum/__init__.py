@@ -9,7 +9,9 @@ from flask import Flask
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+def create_app(
+    test_config: dict | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints, handlers."""
     app = Flask(
         __name__,

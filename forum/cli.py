@@ -6,13 +6,10 @@ from typing import NoReturn
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
 
 from forum import demo
-from forum.extensions import db
-from forum.models import ROLE_STAFF, ROLE_USER, Answer, Question
-from forum.services import users
+from forum.models import ROLE_STAFF, ROLE_USER
+from forum.services import maintenance, users
 from forum.services.errors import ServiceError
 
 users_cli = AppGroup("users", help="Create accounts and change roles.")
@@ -94,28 +91,11 @@ def load_demo_command(if_enabled: bool) -> None:
             click.echo(f"  {username:<8} password {password:<18} ({role})")
 
 
-def answer_count_drift() -> list[tuple[int, int, int]]:
-    """Questions whose cached answer_count differs: (id, cached, live answers)."""
-    # Questions and answers share one table, so the answers need an alias.
-    answer = aliased(Answer)
-    live = (
-        select(func.count(answer.id))
-        .where(answer.question_id == Question.id, answer.deleted_at.is_(None))
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Question.id, Question.answer_count, live)
-        .where(func.coalesce(Question.answer_count, -1) != live)
-        .order_by(Question.id)
-    )
-    return [(qid, cached, actual) for qid, cached, actual in rows]
-
-
 @click.command("recount")
 @click.option("--check", is_flag=True, help="Only report differences (exit 1 if any).")
 def recount(check: bool) -> None:
     """Recompute each question's cached answer count from its live answers."""
-    drift = answer_count_drift()
+    drift = maintenance.answer_count_drift()
     for qid, cached, actual in drift:
         click.echo(f"question {qid}: answer_count is {cached}, live answers {actual}")
     if check:
@@ -124,11 +104,7 @@ def recount(check: bool) -> None:
             sys.exit(1)
         click.echo("All answer counts match.")
         return
-    for qid, _, actual in drift:
-        db.session.execute(
-            update(Question).where(Question.id == qid).values(answer_count=actual)
-        )
-    db.session.commit()
+    maintenance.fix_answer_counts()
     click.echo(f"Fixed {len(drift)} question(s).")
 
 

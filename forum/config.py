@@ -65,6 +65,6 @@ class DefaultConfig:
     # A visitor counts as one view per question per this many seconds.
     VIEW_WINDOW_SECONDS = 3600
 
-    # Load the demo content into an empty database when the server starts
-    # through ``make run`` (the ``forum serve-dev`` path checks this flag).
+    # Load the demo content into an empty database when ``make run`` starts
+    # (``flask --app forum demo load --if-enabled`` checks this flag).
     DEMO_CONTENT = True

@@ -50,7 +50,9 @@ class User(UserMixin, db.Model):
     """A registered person; ``reputation`` is a cache of the ledger (starts at 1)."""
 
     __tablename__ = "user"
-    __table_args__ = (CheckConstraint("role IN ('user', 'staff')", name="ck_user_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('user', 'staff')", name="ck_user_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(30))

@@ -61,8 +61,7 @@ def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": TEST_DATABASE_URL
-        or f"sqlite:///{tmp_path / 'forum.sqlite'}",
+        "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'forum.sqlite'}",
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
@@ -115,7 +114,9 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 def csrf_from(client, url: str = "/login") -> str:
     """GET a page and return the CSRF token of its first form."""
     html = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(html) or re.search(r'name="csrf-token" content="([^"]+)"', html)
+    match = CSRF_RE.search(html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
     assert match, f"no CSRF token on {url}"
     return match.group(1)
 

@@ -3,7 +3,6 @@
 from flask import url_for
 from sqlalchemy import func, select
 
-from forum.cli import answer_count_drift
 from forum.demo import available_logins, load_demo, summary
 from forum.demo_content import DEMO_PASSWORD, STAFF_PASSWORD, THREADS, USERS
 from forum.extensions import db
@@ -19,6 +18,7 @@ from forum.models import (
     utcnow,
 )
 from forum.services import users
+from forum.services.maintenance import answer_count_drift
 from tests.factories import make_user
 
 

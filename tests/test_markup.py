@@ -26,7 +26,8 @@ XSS_PAYLOADS = [
     "[click](java\tscript:alert(1))",
     "[click](&#106;avascript:alert(1))",
     "[click](&#x6A;avascript&#x3A;alert(1))",
-    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;'
+    ':alert(1)">x</a>',
     '<a href="jav&#x09;ascript:alert(1)">x</a>',
     "[click](vbscript:msgbox(1))",
     "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
@@ -78,7 +79,7 @@ class ExecutableContentFinder(html.parser.HTMLParser):
                 self.problems.append("style attribute")
             if name in URL_ATTRIBUTES and value is not None:
                 cleaned = "".join(value.split()).lower()
-                is_relative = not (":" in cleaned.split("/")[0])
+                is_relative = ":" not in cleaned.split("/")[0]
                 if not (cleaned.startswith(ALLOWED_SCHEMES) or is_relative):
                     self.problems.append(f"{name}={value!r}")
 
@@ -129,7 +130,9 @@ def test_fenced_code_tables_and_sane_lists():
     )
     rendered = str(render_markdown(text))
     assert '<code class="language-python">' in rendered
-    assert "print(&#x27;&lt;b&gt;&#x27;)" in rendered or "print('&lt;b&gt;')" in rendered
+    assert (
+        "print(&#x27;&lt;b&gt;&#x27;)" in rendered or "print('&lt;b&gt;')" in rendered
+    )
     assert "<table>" in rendered and "<td>1</td>" in rendered
     assert "<ol>" in rendered and "<ul>" in rendered
 

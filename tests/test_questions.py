@@ -359,7 +359,7 @@ def test_question_page_shows_the_question(client):
     body = "The **printer** is offline again today."
     question = make_question(asker, tags="printer usb", body=body)
     html = text(client, canonical(question))
-    assert f"<h1 class=\"question-heading\">{question.title}</h1>" in html
+    assert f'<h1 class="question-heading">{question.title}</h1>' in html
     assert "<p>The <strong>printer</strong> is offline again today.</p>" in html
     assert 'href="/questions/tagged/usb"' in html
     assert f'href="/users/{asker.id}/bob">bob</a>' in html

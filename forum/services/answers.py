@@ -43,7 +43,9 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     )
     db.session.add(answer)
     db.session.add(
-        Revision(post=answer, number=1, author=author, created_at=now, body_markdown=text)
+        Revision(
+            post=answer, number=1, author=author, created_at=now, body_markdown=text
+        )
     )
     bump_answer_count(question, +1, now)
     db.session.commit()
@@ -62,4 +64,3 @@ def bump_answer_count(question: Question, delta: int, when=None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(question, ["answer_count", "last_activity_at"])
-

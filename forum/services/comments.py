@@ -58,7 +58,10 @@ def editable_comment(comment_id: int, actor: User | None) -> Comment:
 
 
 def edit_comment(actor: User | None, comment: Comment, body: object) -> Comment:
-    """Change a comment's text (owner or staff). Raises PermissionDenied or ValidationError."""
+    """Change a comment's text (owner or staff).
+
+    Raises PermissionDenied or ValidationError.
+    """
     if not permissions.can_edit_comment(actor, comment):
         raise PermissionDenied("You can only edit your own comments.")
     text = _check_body(body)

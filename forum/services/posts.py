@@ -146,7 +146,10 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
 
 
 def undelete_post(actor: User | None, post: Post) -> None:
-    """Restore a soft-deleted post. Raises AuthenticationRequired or PermissionDenied."""
+    """Restore a soft-deleted post.
+
+    Raises AuthenticationRequired or PermissionDenied.
+    """
     if actor is None:
         raise AuthenticationRequired("Log in to undelete.")
     if not permissions.can_undelete(actor, post):
@@ -163,21 +166,21 @@ def list_revisions(post: Post) -> list[Revision]:
     """All revisions of a post, oldest (number 1) first."""
     return list(
         db.session.scalars(
-            select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
+            select(Revision)
+            .where(Revision.post_id == post.id)
+            .order_by(Revision.number)
         )
     )
 
 
 def revisions_page(post: Post, page: int, per_page: int) -> Page:
     """One page of a post's revisions, oldest (number 1) first."""
-    stmt = (
-        select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
-    )
+    stmt = select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
     return paginate(stmt, page, per_page)
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Diff two texts word by word: a list of (``equal``|``insert``|``delete``, text)."""
+    """Diff two texts word by word: a list of (equal|insert|delete, text)."""
     a = re.split(r"(\s+)", old or "")
     b = re.split(r"(\s+)", new or "")
     parts: list[tuple[str, str]] = []
@@ -194,7 +197,7 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 
 
 def revision_diffs(revisions: list[Revision]) -> list[dict]:
-    """Pair each revision with word diffs of title, body and tags against the previous."""
+    """Pair each revision with word diffs (title, body, tags) against the previous."""
     result = []
     previous = None
     for rev in revisions:

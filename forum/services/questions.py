@@ -11,7 +11,17 @@ from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Answer, Comment, Post, Question, QuestionView, Revision, Tag, User, utcnow
+from forum.models import (
+    Answer,
+    Comment,
+    Post,
+    Question,
+    QuestionView,
+    Revision,
+    Tag,
+    User,
+    utcnow,
+)
 from forum.services import permissions
 from forum.services.errors import AuthenticationRequired, BadRequest, NotFound
 from forum.services.pagination import Page, paginate
@@ -51,7 +61,9 @@ def preview_markdown(body: object) -> str:
     return str(render_markdown(text))
 
 
-def ask_question(author: User | None, title: object, body: object, tags: object) -> Question:
+def ask_question(
+    author: User | None, title: object, body: object, tags: object
+) -> Question:
     """Create a question with its first revision.
 
     Rules: title 15-150 characters, body 30-30,000, 1-5 valid tags (unknown tags

@@ -105,4 +105,3 @@ def list_tags(sort: str, page: int, per_page: int, name_filter: str = "") -> Pag
 def get_tag(name: str) -> Tag | None:
     """Return the tag with this name, or None."""
     return db.session.scalar(select(Tag).where(Tag.name == name))
-

@@ -42,13 +42,11 @@ def clean_text(
         errors[field] = f"{label} is required."
     elif length < min_len:
         errors[field] = (
-            f"{label} must be at least {min_len} characters; "
-            f"you entered {length}."
+            f"{label} must be at least {min_len} characters; you entered {length}."
         )
     elif max_len is not None and len(text) > max_len:
         errors[field] = (
-            f"{label} must be at most {max_len} characters; "
-            f"you entered {len(text)}."
+            f"{label} must be at most {max_len} characters; you entered {len(text)}."
         )
     return text
 

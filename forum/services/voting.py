@@ -91,7 +91,9 @@ def accept_answer_id(
     return accept_answer(actor, question, answer)
 
 
-def accept_answer(actor: User | None, question: Question, answer: Answer | None) -> Question:
+def accept_answer(
+    actor: User | None, question: Question, answer: Answer | None
+) -> Question:
     """Make ``answer`` the accepted answer of ``question`` (None un-accepts).
 
     The asker and staff may accept; staff acceptance is shown as such.

@@ -41,8 +41,9 @@ def signup():
             )
         except (ValidationError, Conflict) as error:
             apply_errors(form, error.fields)
-            return render_template("auth/signup.html", form=form,
-                                   next=safe_next(request.args.get("next"))), error.status
+            return render_template(
+                "auth/signup.html", form=form, next=safe_next(request.args.get("next"))
+            ), error.status
         login_user(user)
         flash(f"Welcome, {user.username}! Your account is ready.", "success")
         return redirect(_next_or_home())
@@ -60,8 +61,9 @@ def login():
         user = users.authenticate(form.login.data, form.password.data)
         if user is None:
             form.form_errors.append("Username/email or password is not correct.")
-            return render_template("auth/login.html", form=form,
-                                   next=safe_next(request.args.get("next"))), 401
+            return render_template(
+                "auth/login.html", form=form, next=safe_next(request.args.get("next"))
+            ), 401
         login_user(user, remember=bool(form.remember.data))
         flash("You are logged in.", "success")
         return redirect(_next_or_home())

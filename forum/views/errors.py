@@ -31,7 +31,9 @@ def wants_json() -> bool:
 
 def json_error(status: int, message: str, code: str | None = None, fields=None):
     """Build the API's error response shape."""
-    body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    body = {
+        "error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}
+    }
     if fields:
         body["error"]["fields"] = fields
     response = jsonify(body)
@@ -52,7 +54,9 @@ def handle_service_error(error: ServiceError):
         return json_error(error.status, error.message, error.code, error.fields)
     titles = {401: "Log in required", 403: "Not allowed", 404: "Not found",
               409: "Conflict", 422: "Invalid input"}  # fmt: skip
-    return error_page(error.status, titles.get(error.status, "Bad request"), error.message)
+    return error_page(
+        error.status, titles.get(error.status, "Bad request"), error.message
+    )
 
 
 def handle_csrf_error(error: CSRFError):

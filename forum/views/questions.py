@@ -124,9 +124,7 @@ def detail(question_id: int, slug: str | None = None):
         if request.query_string:
             target += "?" + request.query_string.decode("utf-8", "replace")
         return redirect(target, 301)
-    key = questions.viewer_key(
-        viewer(), request.remote_addr, request.user_agent.string
-    )
+    key = questions.viewer_key(viewer(), request.remote_addr, request.user_agent.string)
     questions.record_view(question, key)  # the one documented write in a GET
     return render_detail(question)
 

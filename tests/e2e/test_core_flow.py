@@ -15,7 +15,9 @@ pytestmark = pytest.mark.e2e
 def sign_up(page, base, username):
     """Create an account through the sign-up form."""
     page.goto(f"{base}/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Sign up"
+    ).click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -42,8 +44,12 @@ def test_sign_up_ask_answer_comment_edit(live_server, page):
     base = live_server
     sign_up(page, base, "asker1")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Ask Question").click()
-    page.get_by_label("Title", exact=True).fill("Laptop battery stops charging at 80 percent")
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Ask Question"
+    ).click()
+    page.get_by_label("Title", exact=True).fill(
+        "Laptop battery stops charging at 80 percent"
+    )
     page.get_by_label("Body", exact=True).fill(
         "My laptop stops charging at **80%** even when plugged in overnight.\n\n"
         "- Windows 11\n- charger is the original one"
@@ -53,8 +59,12 @@ def test_sign_up_ask_answer_comment_edit(live_server, page):
     page.get_by_label("Tags", exact=True).fill("battery, laptop windows")
     page.get_by_role("button", name="Post Your Question").click()
 
-    page.get_by_role("heading", name="Laptop battery stops charging at 80 percent").wait_for()
-    assert re.search(r"/questions/\d+/laptop-battery-stops-charging-at-80-percent$", page.url)
+    page.get_by_role(
+        "heading", name="Laptop battery stops charging at 80 percent"
+    ).wait_for()
+    assert re.search(
+        r"/questions/\d+/laptop-battery-stops-charging-at-80-percent$", page.url
+    )
     assert page.locator(".post-body strong", has_text="80%").count() >= 1
     for tag in ("battery", "laptop", "windows"):
         assert page.locator("a.tag", has_text=tag).count() >= 1
@@ -78,7 +88,8 @@ def test_sign_up_ask_answer_comment_edit(live_server, page):
     # Edit the answer: a second revision appears in the history.
     page.locator(".answer").get_by_role("link", name="Edit").first.click()
     page.get_by_label("Body", exact=True).fill(
-        "This is the battery-care mode: turn off *Smart charging* in MyASUS or Lenovo Vantage."
+        "This is the battery-care mode: turn off *Smart charging* in "
+        "MyASUS or Lenovo Vantage."
     )
     page.get_by_label("Edit summary", exact=True).fill("name the apps")
     page.get_by_role("button", name="Save edits").click()
@@ -88,11 +99,20 @@ def test_sign_up_ask_answer_comment_edit(live_server, page):
     assert page.locator(".diff ins", has_text="MyASUS").count() >= 1
 
     question = db.session.scalars(select(Question)).one()
-    assert question.tag_names and set(question.tag_names) == {"battery", "laptop", "windows"}
+    assert question.tag_names and set(question.tag_names) == {
+        "battery",
+        "laptop",
+        "windows",
+    }
     answer = db.session.scalars(select(Answer)).one()
-    assert db.session.scalar(
-        select(func.count()).select_from(Revision).where(Revision.post_id == answer.id)
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Revision)
+            .where(Revision.post_id == answer.id)
+        )
+        == 2
+    )
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
     assert page.dialogs == []
 
@@ -102,7 +122,9 @@ def test_posted_script_does_not_run(live_server, page):
     make_user(username="mallory")
     log_in(page, base, "mallory")
     page.goto(f"{base}/questions/ask")
-    page.get_by_label("Title", exact=True).fill('Printer <script>alert("t")</script> offline')
+    page.get_by_label("Title", exact=True).fill(
+        'Printer <script>alert("t")</script> offline'
+    )
     page.get_by_label("Body", exact=True).fill(
         "<script>alert('body')</script><img src=x onerror=\"alert('img')\">\n\n"
         "[click me](javascript:alert('link')) and <svg onload=alert('svg')></svg>"
