@@ -68,3 +68,40 @@ class DefaultConfig:
     # Load the demo content into an empty database when ``make run`` starts
     # (``flask --app forum demo load --if-enabled`` checks this flag).
     DEMO_CONTENT = True
+
+    # Reputation: delta per ledger event kind (Stack Exchange's rules).
+    REPUTATION = {
+        "question_upvoted": 10,
+        "answer_upvoted": 10,
+        "answer_accepted": 15,
+        "accepted_answer": 2,
+        "post_downvoted": -2,
+        "downvoted_answer": -1,
+        "spam_penalty": -100,
+    }
+    # At most this much a UTC day from upvotes (accepts are not capped).
+    REPUTATION_DAILY_CAP = 200
+
+    # Privileges earned by reputation (staff have all).
+    PRIVILEGES = {
+        "ask": 1,
+        "answer": 1,
+        "comment_own": 1,
+        "vote_up": 15,
+        "flag": 15,
+        "comment": 50,
+        "vote_down": 125,
+        "retag": 500,
+        "view_vote_counts": 500,
+        "edit": 1000,
+        "close": 2000,
+    }
+
+    # The rank ladder: (minimum reputation, name), lowest first.
+    RANKS = [
+        (1, "Newcomer"),
+        (50, "Contributor"),
+        (200, "Helper"),
+        (1000, "Expert"),
+        (5000, "Guru"),
+    ]

@@ -17,16 +17,26 @@ from forum.models import (
     Comment,
     Post,
     Question,
+    ReputationEvent,
     Tag,
     User,
     Vote,
     post_tag,
     utcnow,
 )
-from forum.services import answers, comments, posts, questions, users, voting
+from forum.services import (
+    answers,
+    comments,
+    posts,
+    questions,
+    reputation,
+    users,
+    voting,
+)
 
 # Votes are dated this long after the post they are on.
 VOTE_DELAY = timedelta(hours=3)
+DEMO_BONUS = 150
 
 
 def load_demo(now: datetime | None = None) -> dict[str, int] | None:
@@ -91,6 +101,11 @@ def _create_users(now: datetime) -> dict[str, User]:
         )  # fmt: skip
         user.created_at = now - timedelta(days=spec["joined"])
         people[spec["key"]] = user
+        if spec["role"] != "staff":
+            # A starting bonus, so demo members may comment and vote both ways
+            # (those privileges need 50 and 125 reputation).
+            event = reputation.grant(user, DEMO_BONUS)
+            event.created_at = user.created_at
     db.session.commit()
     return people
 
@@ -147,6 +162,11 @@ def _apply_dates(question, stamps, edited, views: int, now: datetime) -> None:
             db.session.execute(
                 update(Vote)
                 .where(Vote.post_id == obj.id)
+                .values(created_at=min(when + VOTE_DELAY, now))
+            )
+            db.session.execute(
+                update(ReputationEvent)
+                .where(ReputationEvent.post_id == obj.id)
                 .values(created_at=min(when + VOTE_DELAY, now))
             )
     latest = max(when for obj, when in stamps if isinstance(obj, Post))

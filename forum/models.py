@@ -161,6 +161,8 @@ class Question(Post):
     )
     accepted_by: Mapped[str | None] = mapped_column(String(10))
     closed_at: Mapped[datetime | None]
+    # A locked question takes no votes, answers or comments (moderation sets it).
+    locked_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(50))
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("post.id", name="fk_post_duplicate_of_id")
@@ -181,6 +183,11 @@ class Question(Post):
     def slug(self) -> str:
         """The URL slug of the title."""
         return slugify(self.title or "")
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether the question is locked."""
+        return self.locked_at is not None
 
     @property
     def is_closed(self) -> bool:
@@ -312,3 +319,58 @@ class QuestionView(db.Model):
     viewer: Mapped[str] = mapped_column(String(64))
     window: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ReputationEvent(db.Model):
+    """One entry of the append-only reputation ledger.
+
+    ``User.reputation`` caches ``max(1, 1 + sum(delta))`` over a user's events.
+    Undoing something writes a new event whose ``reverses_id`` points at the
+    original and whose delta is its negation; rows are never edited or deleted.
+    """
+
+    __tablename__ = "reputation_event"
+    __table_args__ = (
+        Index("ix_reputation_event_user_created", "user_id", "created_at"),
+        Index("ix_reputation_event_post_kind", "post_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"))
+    # Who caused it (the voter, the acceptor, the deleting staff member).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    delta: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Unique: an event is reversed at most once, even under concurrency.
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reputation_event.id"), unique=True
+    )
+
+    post: Mapped[Post | None] = relationship(foreign_keys=[post_id])
+
+    @property
+    def is_reversal(self) -> bool:
+        """Whether this event undoes an earlier one."""
+        return self.reverses_id is not None
+
+
+class BadgeAward(db.Model):
+    """A badge earned by a user; ``award_key`` is "" for once-per-user badges and
+    the post id for per-post badges, so the unique key guards both."""
+
+    __tablename__ = "badge_award"
+    __table_args__ = (
+        UniqueConstraint("user_id", "badge", "award_key", name="uq_badge_award"),
+        Index("ix_badge_award_badge", "badge"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    badge: Mapped[str] = mapped_column(String(40))
+    award_key: Mapped[str] = mapped_column(String(20), default="")
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")

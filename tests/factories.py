@@ -3,26 +3,34 @@
 import itertools
 
 from forum.models import ROLE_STAFF, Answer, Comment, Question, User
-from forum.services import answers, comments, questions, users
+from forum.services import answers, comments, questions, reputation, users
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
 
 
 def make_user(**overrides) -> User:
-    """Register a user (unique name and email); ``staff=True`` gives the staff role."""
+    """Register a user (unique name and email).
+
+    ``staff=True`` gives the staff role; ``reputation=N`` grants N - 1 as a bonus.
+    """
     n = next(_counter)
     staff = overrides.pop("staff", False)
+    rep = overrides.pop("reputation", 1)
     fields = {
         "username": f"user{n}",
         "email": f"user{n}@example.com",
         "password": PASSWORD,
     }
     fields.update(overrides)
-    return users.register_user(
+    user = users.register_user(
         fields["username"], fields["email"], fields["password"],
         role=ROLE_STAFF if staff else "user",
     )  # fmt: skip
+    if rep != 1:
+        # Reputation comes from the ledger: one "bonus" event makes it up.
+        reputation.grant(user, rep - 1)
+    return user
 
 
 def make_question(author: User | None = None, **overrides) -> Question:

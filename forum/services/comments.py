@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Comment, Post, User, utcnow
-from forum.services import permissions
+from forum.models import Comment, Post, Question, User, utcnow
+from forum.services import permissions, privileges
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -27,8 +27,13 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
     """
     if author is None:
         raise AuthenticationRequired("Log in to comment.")
+    if post.is_deleted:
+        raise PermissionDenied("You cannot comment on a deleted post.")
     if not permissions.can_comment(author, post):
-        raise PermissionDenied("You cannot comment on this post.", privilege="comment")
+        question = post if isinstance(post, Question) else post.question
+        if question.is_locked:
+            raise PermissionDenied("This question is locked; comments are closed.")
+        privileges.require(author, "comment")
     text = _check_body(body)
     comment = Comment(
         post=post, owner=author, body_markdown=text,

@@ -1,6 +1,7 @@
 """Predicates ``can_<verb>(user, obj)`` shared by services and templates."""
 
 from forum.models import Answer, Comment, Post, Question, User
+from forum.services.privileges import has_privilege
 
 
 def is_owner(user: User | None, obj: Post | Comment) -> bool:
@@ -19,8 +20,17 @@ def can_view(user: User | None, post: Post | Comment) -> bool:
 
 
 def can_edit(user: User | None, post: Post) -> bool:
-    """Owners edit their live posts; staff edit any live post."""
-    return not post.is_deleted and (is_owner(user, post) or is_staff(user))
+    """Owners edit their live posts; staff and the "edit" privilege (1000) any."""
+    if post.is_deleted or user is None:
+        return False
+    return is_owner(user, post) or has_privilege(user, "edit")
+
+
+def can_retag(user: User | None, question: Question) -> bool:
+    """Whoever may edit a question, and the "retag" privilege (500), retag it."""
+    if question.is_deleted or user is None:
+        return False
+    return can_edit(user, question) or has_privilege(user, "retag")
 
 
 def can_delete(user: User | None, post: Post) -> bool:
@@ -42,13 +52,28 @@ def can_undelete(user: User | None, post: Post) -> bool:
 
 
 def can_answer(user: User | None, question: Question) -> bool:
-    """Signed-in users answer live, open questions."""
-    return user is not None and not question.is_deleted and not question.is_closed
+    """Signed-in users answer live, open, unlocked questions."""
+    return (
+        user is not None
+        and not question.is_deleted
+        and not question.is_closed
+        and not question.is_locked
+    )
 
 
 def can_comment(user: User | None, post: Post) -> bool:
-    """Signed-in users comment on live posts."""
-    return user is not None and not post.is_deleted
+    """On live posts: owners, askers on their questions' answers, and the
+    "comment" privilege (50) everywhere."""
+    if user is None or post.is_deleted:
+        return False
+    question = post if isinstance(post, Question) else post.question
+    if question.is_locked:
+        return False
+    return (
+        is_owner(user, post)
+        or (isinstance(post, Answer) and is_owner(user, question))
+        or has_privilege(user, "comment")
+    )
 
 
 def can_edit_comment(user: User | None, comment: Comment) -> bool:
@@ -62,8 +87,14 @@ def can_delete_comment(user: User | None, comment: Comment) -> bool:
 
 
 def can_vote(user: User | None, post: Post) -> bool:
-    """Signed-in users vote on other people's live posts."""
+    """Signed-in users see vote buttons on other people's live posts (the
+    service checks the reputation each direction needs)."""
     return user is not None and not post.is_deleted and not is_owner(user, post)
+
+
+def can_see_vote_counts(user: User | None) -> bool:
+    """Up and down counts are shown from the "view_vote_counts" privilege (500)."""
+    return has_privilege(user, "view_vote_counts")
 
 
 def can_accept(user: User | None, answer: Answer) -> bool:
@@ -77,5 +108,6 @@ def can_accept(user: User | None, answer: Answer) -> bool:
 TEMPLATE_PREDICATES = {
     name: func
     for name, func in globals().items()
-    if name.startswith("can_") or name in ("is_owner", "is_staff")
+    if name.startswith("can_") or name in ("is_owner", "is_staff", "rank_for")
 }
+TEMPLATE_PREDICATES["has_privilege"] = has_privilege

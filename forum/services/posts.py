@@ -3,12 +3,12 @@
 import difflib
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Answer, Post, Question, Revision, User, utcnow
-from forum.services import permissions
+from forum.models import Answer, Post, Question, Revision, User, Vote, utcnow
+from forum.services import permissions, privileges, reputation, voting
 from forum.services.answers import bump_answer_count, check_answer_body
 from forum.services.errors import (
     AuthenticationRequired,
@@ -17,6 +17,7 @@ from forum.services.errors import (
 )
 from forum.services.pagination import Page, paginate
 from forum.services.questions import check_title_body, get_post
+from forum.services.retry import StaleState, with_retry
 from forum.services.tags import get_or_create_tags, parse_tags
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -31,14 +32,15 @@ def edit_post(
 ) -> Revision:
     """Change a post's title, body or tags (None keeps a field) as a new revision.
 
-    Owners edit their posts; staff edit any. Titles and tags belong to questions.
+    Owners edit their posts; staff and the "edit" privilege (1000) edit any; the
+    "retag" privilege (500) changes a question's tags only. Titles and tags
+    belong to questions.
     Raises AuthenticationRequired, PermissionDenied or ValidationError (also when
     the edit changes nothing).
     """
     if actor is None:
         raise AuthenticationRequired("Log in to edit.")
-    if not permissions.can_edit(actor, post):
-        raise PermissionDenied("You can only edit your own posts.", privilege="edit")
+    full_edit = _require_edit_or_retag(actor, post)
     errors: dict[str, str] = {}
     is_question = isinstance(post, Question)
     if not is_question and (title is not None or tags is not None):
@@ -63,6 +65,9 @@ def edit_post(
         label="Edit summary",
     )  # fmt: skip
     raise_if(errors)
+    if not full_edit and (new_body != post.body_markdown or new_title != post.title):
+        # Retaggers change tags only.
+        privileges.require(actor, "edit")
     changed = new_body != post.body_markdown or (
         is_question and (new_title != post.title or set(names) != set(post.tag_names))
     )
@@ -99,11 +104,23 @@ def edit_post(
 def editable_post(post_id: int, actor: User | None) -> Post:
     """Return a post for its edit form. Raises NotFound or PermissionDenied."""
     post = get_post(post_id, actor)
+    _require_edit_or_retag(actor, post)
+    return post
+
+
+def _require_edit_or_retag(actor: User, post: Post) -> bool:
+    """Check the actor may edit (True) or at least retag (False) the post.
+
+    Raises PermissionDenied naming the privilege that is missing.
+    """
     if post.is_deleted:
         raise PermissionDenied("Deleted posts cannot be edited; undelete it first.")
-    if not permissions.can_edit(actor, post):
-        raise PermissionDenied("You can only edit your own posts.", privilege="edit")
-    return post
+    if permissions.can_edit(actor, post):
+        return True
+    if isinstance(post, Question) and permissions.can_retag(actor, post):
+        return False
+    privileges.require(actor, "edit")
+    return True
 
 
 DELETE_REASONS = ("", "spam", "offensive", "duplicate", "obsolete", "other")
@@ -113,8 +130,10 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
     """Soft-delete a post (hidden from everyone but its owner and staff).
 
     Owners delete their answers and their questions without answers; staff
-    delete anything. Deleting the accepted answer un-accepts it. Raises
-    AuthenticationRequired, PermissionDenied or ValidationError (bad reason).
+    delete anything, and staff deleting as spam/offensive costs the owner 100.
+    The post's reputation events are reversed; deleting the accepted answer
+    un-accepts it. Raises AuthenticationRequired, PermissionDenied or
+    ValidationError (bad reason).
     """
     if actor is None:
         raise AuthenticationRequired("Log in to delete.")
@@ -123,43 +142,95 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
         raise ValidationError(
             {"reason": f"Reason must be one of: {', '.join(DELETE_REASONS[1:])}."}
         )
-    if not permissions.can_delete(actor, post):
-        if post.is_deleted:
-            raise PermissionDenied("This post is already deleted.")
-        if permissions.is_owner(actor, post):
-            raise PermissionDenied(
-                "You cannot delete a question that has answers; flag it for staff."
-            )
-        raise PermissionDenied("You can only delete your own posts.")
     if reason in ("spam", "offensive") and not actor.is_staff:
         raise PermissionDenied("Only staff delete posts as spam or offensive.")
-    post.deleted_at = utcnow()
-    post.deleted_by_id = actor.id
-    post.deleted_reason = reason or None
-    if isinstance(post, Answer):
-        question = post.question
-        bump_answer_count(question, -1)
-        if question.accepted_answer_id == post.id:
-            question.accepted_answer_id = None
-            question.accepted_by = None
-    db.session.commit()
+    actor_id, post_id = actor.id, post.id
+
+    def work() -> None:
+        target = db.session.get(Post, post_id)
+        _check_deletable(actor, target)
+        # Conditional write: a concurrent delete makes this match nothing.
+        done = db.session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.deleted_at.is_(None))
+            .values(
+                deleted_at=utcnow(),
+                deleted_by_id=actor_id,
+                deleted_reason=reason or None,
+            )  # fmt: skip
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:
+            raise StaleState()
+        touched = reputation.reverse(
+            reputation.live_events(post_id, ALL_POST_KINDS), actor_id
+        )
+        if isinstance(target, Answer):
+            question = target.question
+            bump_answer_count(question, -1)
+            if question.accepted_answer_id == post_id:
+                question.accepted_answer_id = None
+                question.accepted_by = None
+        if reason in ("spam", "offensive"):
+            reputation.record(target.owner_id, "spam_penalty", post_id, actor_id)
+            touched.add(target.owner_id)
+        reputation.refresh_caches(touched)
+        db.session.commit()
+
+    with_retry(work)
+    db.session.refresh(post)
+
+
+def _check_deletable(actor: User, post: Post) -> None:
+    if permissions.can_delete(actor, post):
+        return
+    if post.is_deleted:
+        raise PermissionDenied("This post is already deleted.")
+    if permissions.is_owner(actor, post):
+        raise PermissionDenied(
+            "You cannot delete a question that has answers; flag it for staff."
+        )
+    raise PermissionDenied("You can only delete your own posts.")
 
 
 def undelete_post(actor: User | None, post: Post) -> None:
-    """Restore a soft-deleted post.
+    """Restore a soft-deleted post and the reputation its votes earned.
 
-    Raises AuthenticationRequired or PermissionDenied.
+    A spam/offensive penalty is reversed. Raises AuthenticationRequired or
+    PermissionDenied.
     """
     if actor is None:
         raise AuthenticationRequired("Log in to undelete.")
-    if not permissions.can_undelete(actor, post):
-        raise PermissionDenied("You cannot undelete this post.")
-    post.deleted_at = None
-    post.deleted_by_id = None
-    post.deleted_reason = None
-    if isinstance(post, Answer):
-        bump_answer_count(post.question, +1)
-    db.session.commit()
+    actor_id, post_id = actor.id, post.id
+
+    def work() -> None:
+        target = db.session.get(Post, post_id)
+        if not permissions.can_undelete(actor, target):
+            raise PermissionDenied("You cannot undelete this post.")
+        done = db.session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.deleted_at.is_not(None))
+            .values(deleted_at=None, deleted_by_id=None, deleted_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:
+            raise StaleState()
+        touched = reputation.reverse(
+            reputation.live_events(post_id, reputation.PENALTY_KINDS), actor_id
+        )
+        # Votes still stand: pay what they earn again (as of now).
+        for vote in db.session.scalars(select(Vote).where(Vote.post_id == post_id)):
+            touched |= voting.vote_events(target, vote.user_id, vote.value)
+        if isinstance(target, Answer):
+            bump_answer_count(target.question, +1)
+        reputation.refresh_caches(touched)
+        db.session.commit()
+
+    with_retry(work)
+    db.session.refresh(post)
+
+
+ALL_POST_KINDS = reputation.VOTE_KINDS + reputation.ACCEPT_KINDS
 
 
 def list_revisions(post: Post) -> list[Revision]:

@@ -1,0 +1,230 @@
+"""The reputation ledger: append-only events, reversals, the cached total.
+
+Callers run inside a service's transaction and commit; nothing here commits
+except ``rebuild_caches``. Lock order, to avoid deadlocks on PostgreSQL: the
+post row first (callers), then user rows in id order (``refresh_caches``).
+"""
+
+from datetime import date, datetime, time
+
+from flask import current_app
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import aliased, selectinload
+
+from forum.extensions import db
+from forum.models import ReputationEvent, User, utcnow
+from forum.services.pagination import Page, paginate
+
+UPVOTE_KINDS = ("question_upvoted", "answer_upvoted")
+VOTE_KINDS = UPVOTE_KINDS + ("post_downvoted", "downvoted_answer")
+ACCEPT_KINDS = ("answer_accepted", "accepted_answer")
+PENALTY_KINDS = ("spam_penalty",)
+
+DESCRIPTIONS = {
+    "question_upvoted": "upvote",
+    "answer_upvoted": "upvote",
+    "answer_accepted": "answer accepted",
+    "accepted_answer": "accepted an answer",
+    "post_downvoted": "downvote",
+    "downvoted_answer": "you downvoted an answer",
+    "spam_penalty": "post deleted as spam or offensive",
+    "bonus": "bonus",
+    "imported": "imported reputation",
+}
+
+
+def delta_for(kind: str) -> int:
+    """The configured delta of an event kind."""
+    return current_app.config["REPUTATION"][kind]
+
+
+def _day_start(now: datetime) -> datetime:
+    return datetime.combine(now.date(), time.min)
+
+
+def upvote_total_today(user_id: int, now: datetime) -> int:
+    """Reputation the user gained from upvotes today (UTC), net of reversals of
+    today's upvotes."""
+    original = aliased(ReputationEvent)
+    day = _day_start(now)
+    stmt = (
+        select(func.coalesce(func.sum(ReputationEvent.delta), 0))
+        .outerjoin(original, ReputationEvent.reverses_id == original.id)
+        .where(
+            ReputationEvent.user_id == user_id,
+            ReputationEvent.kind.in_(UPVOTE_KINDS),
+            func.coalesce(original.created_at, ReputationEvent.created_at) >= day,
+        )
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def record(
+    user_id: int | None,
+    kind: str,
+    post_id: int | None = None,
+    actor_id: int | None = None,
+    delta: int | None = None,
+    capped: bool = True,
+) -> ReputationEvent | None:
+    """Add one event (upvotes honour the daily cap; what it withholds is lost)."""
+    if user_id is None:
+        return None
+    now = utcnow()
+    amount = delta_for(kind) if delta is None else delta
+    if capped and kind in UPVOTE_KINDS and amount > 0:
+        room = current_app.config["REPUTATION_DAILY_CAP"] - upvote_total_today(
+            user_id, now
+        )
+        amount = max(0, min(amount, room))
+    event = ReputationEvent(
+        user_id=user_id, post_id=post_id, actor_id=actor_id, kind=kind,
+        delta=amount, created_at=now,
+    )  # fmt: skip
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def live_events(post_id: int, kinds, actor_id: int | None = None) -> list:
+    """Events on a post of these kinds that are not reversals and not reversed."""
+    reversal = aliased(ReputationEvent)
+    stmt = select(ReputationEvent).where(
+        ReputationEvent.post_id == post_id,
+        ReputationEvent.kind.in_(kinds),
+        ReputationEvent.reverses_id.is_(None),
+        ~exists().where(reversal.reverses_id == ReputationEvent.id),
+    )
+    if actor_id is not None:
+        stmt = stmt.where(ReputationEvent.actor_id == actor_id)
+    return list(db.session.scalars(stmt.order_by(ReputationEvent.id)))
+
+
+def reverse(events: list[ReputationEvent], actor_id: int | None = None) -> set[int]:
+    """Write a reversing event for each; return the user ids affected."""
+    now = utcnow()
+    for event in events:
+        db.session.add(
+            ReputationEvent(
+                user_id=event.user_id, post_id=event.post_id,
+                actor_id=actor_id if actor_id is not None else event.actor_id,
+                kind=event.kind, delta=-event.delta, created_at=now,
+                reverses_id=event.id,
+            )
+        )  # fmt: skip
+    db.session.flush()
+    return {event.user_id for event in events}
+
+
+def ledger_sum(user_id: int) -> int:
+    """The sum of a user's deltas, straight from the ledger."""
+    return (
+        db.session.scalar(
+            select(func.coalesce(func.sum(ReputationEvent.delta), 0)).where(
+                ReputationEvent.user_id == user_id
+            )
+        )
+        or 0
+    )
+
+
+def refresh_caches(user_ids) -> None:
+    """Recompute ``User.reputation`` for these users from the ledger.
+
+    Locks the user rows in id order first (PostgreSQL), so the sum read next
+    includes every committed event; SQLite serialises writers anyway.
+    """
+    for user_id in sorted({uid for uid in user_ids if uid is not None}):
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        total = ledger_sum(user_id)
+        db.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(reputation=max(1, 1 + total))
+            .execution_options(synchronize_session=False)
+        )
+    # Loaded User objects must not keep the old value.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, User):
+            db.session.expire(obj, ["reputation"])
+
+
+def grant(user: User, delta: int, kind: str = "bonus") -> ReputationEvent:
+    """Give (or take) reputation outside the voting rules (demo, imports)."""
+    event = record(user.id, kind, delta=delta, capped=False)
+    refresh_caches([user.id])
+    db.session.commit()
+    return event
+
+
+def drift() -> list[tuple[int, str, int, int]]:
+    """Users whose cache differs from the ledger: (id, username, cached, ledger)."""
+    totals = (
+        select(
+            ReputationEvent.user_id.label("user_id"),
+            func.sum(ReputationEvent.delta).label("total"),
+        )
+        .group_by(ReputationEvent.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            User.id, User.username, User.reputation, func.coalesce(totals.c.total, 0)
+        )
+        .outerjoin(totals, totals.c.user_id == User.id)
+        .order_by(User.id)
+    )
+    result = []
+    for uid, name, cached, total in rows:
+        want = max(1, 1 + total)
+        if cached != want:
+            result.append((uid, name, cached, want))
+    return result
+
+
+def rebuild_caches() -> int:
+    """Recompute every user's cache from the ledger; return how many changed."""
+    changed = drift()
+    for uid, _, _, want in changed:
+        db.session.execute(update(User).where(User.id == uid).values(reputation=want))
+    db.session.commit()
+    return len(changed)
+
+
+def user_events(user_id: int, page: int, per_page: int) -> Page:
+    """A user's ledger, newest first, with posts loaded."""
+    stmt = (
+        select(ReputationEvent)
+        .where(ReputationEvent.user_id == user_id)
+        .options(selectinload(ReputationEvent.post))
+        .order_by(ReputationEvent.created_at.desc(), ReputationEvent.id.desc())
+    )
+    return paginate(stmt, page, per_page)
+
+
+def history(user_id: int) -> list[tuple[date, int]]:
+    """The user's reputation after each day with events: (day, reputation)."""
+    day = func.date(ReputationEvent.created_at)
+    rows = db.session.execute(
+        select(day, func.sum(ReputationEvent.delta))
+        .where(ReputationEvent.user_id == user_id)
+        .group_by(day)
+        .order_by(day)
+    )
+    points = []
+    running = 0
+    for when, total in rows:
+        running += total
+        # SQLite returns the day as text, PostgreSQL as a date.
+        points.append((date.fromisoformat(str(when)[:10]), max(1, 1 + running)))
+    return points
+
+
+def gains_since(since: datetime | None):
+    """A select of (user_id, gain) summed over events since ``since`` (None: all)."""
+    stmt = select(
+        ReputationEvent.user_id, func.sum(ReputationEvent.delta).label("gain")
+    ).group_by(ReputationEvent.user_id)
+    if since is not None:
+        stmt = stmt.where(ReputationEvent.created_at >= since)
+    return stmt

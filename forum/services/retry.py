@@ -1,0 +1,47 @@
+"""Run a unit of work again when a concurrent transaction got there first."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from forum.extensions import db
+from forum.services.errors import Conflict
+
+T = TypeVar("T")
+
+# PostgreSQL: deadlock_detected, serialization_failure; SQLite: a busy lock.
+_TRANSIENT_SQLSTATES = {"40P01", "40001"}
+
+
+class StaleState(Exception):
+    """A conditional write matched no row: someone changed it meanwhile."""
+
+
+def _transient(error: Exception) -> bool:
+    if isinstance(error, (IntegrityError, StaleState)):
+        return True
+    if isinstance(error, OperationalError):
+        orig = error.orig
+        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return state in _TRANSIENT_SQLSTATES or "database is locked" in str(orig)
+    return False
+
+
+def with_retry(work: Callable[[], T], attempts: int = 4) -> T:
+    """Run ``work`` (which commits); on a lost race roll back and run it again.
+
+    Raises Conflict (409) when every attempt lost.
+    """
+    for attempt in range(attempts):
+        try:
+            return work()
+        except (IntegrityError, OperationalError, StaleState) as error:
+            db.session.rollback()
+            if not _transient(error):
+                raise
+            if attempt == attempts - 1:
+                raise Conflict(
+                    "request", "Another change happened at the same time; try again."
+                ) from error
+    raise AssertionError("unreachable")
