@@ -76,7 +76,11 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path, database_url):
             db.session.rollback()
             db.session.close()
 
-            downgrade(revision="base")
+            with warnings.catch_warnings():
+                # SQLite's batch mode reflects tables and cannot reflect the
+                # expression index; the downgrade itself is what is tested.
+                warnings.filterwarnings("ignore", message=".*expression-based index")
+                downgrade(revision="base")
             assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         finally:
             db.session.remove()
