@@ -64,7 +64,7 @@ def _instance_secret(instance: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind db, migrations, login and CSRF to the app."""
+    """Bind db, migrations, login and CSRF to the app; connect badge receivers."""
     from forum.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -83,12 +83,26 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.request_loader(load_token_user)
 
+    from forum.services import badges
+
+    badges.connect(app)  # award badges right after the events that earn them
+
 
 def register_blueprints(app: Flask) -> None:
     """Pages and the JSON API."""
-    from forum.views import api, auth, posts, questions, tags, users
+    from forum.views import (
+        api,
+        auth,
+        badges,
+        help,
+        posts,
+        questions,
+        tags,
+        users,
+        votes,
+    )
 
-    for module in (auth, questions, posts, tags, users):
+    for module in (auth, questions, posts, tags, users, badges, votes, help):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 

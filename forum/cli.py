@@ -9,11 +9,15 @@ from flask.cli import AppGroup
 
 from forum import demo
 from forum.models import ROLE_STAFF, ROLE_USER
-from forum.services import maintenance, users
+from forum.services import maintenance, reputation, users
 from forum.services.errors import ServiceError
 
 users_cli = AppGroup("users", help="Create accounts and change roles.")
 demo_cli = AppGroup("demo", help="Demo content for a first look at the site.")
+badges_cli = AppGroup("badges", help="Award badges earned before the rules ran.")
+reputation_cli = AppGroup(
+    "reputation", help="Check or rebuild the cached reputation from the ledger."
+)
 
 
 def fail(error: ServiceError) -> NoReturn:
@@ -108,8 +112,42 @@ def recount(check: bool) -> None:
     click.echo(f"Fixed {len(drift)} question(s).")
 
 
+@reputation_cli.command("verify")
+def verify_reputation() -> None:
+    """List users whose cached reputation differs from the ledger (exit 1 if any)."""
+    drift = reputation.drift()
+    for _uid, username, cached, ledger in drift:
+        click.echo(f"{username}: cached {cached}, ledger {ledger}")
+    if drift:
+        click.echo(f"{len(drift)} user(s) differ from the ledger.")
+        sys.exit(1)
+    click.echo("Every user's reputation matches the ledger.")
+
+
+@reputation_cli.command("rebuild")
+def rebuild_reputation() -> None:
+    """Recompute every user's cached reputation from the ledger."""
+    changed = reputation.rebuild_caches()
+    click.echo(f"Rebuilt reputation from the ledger: {changed} user(s) changed.")
+
+
+@badges_cli.command("award")
+def award_badges() -> None:
+    """Check every badge rule for every user; award what is new (idempotent)."""
+    from forum.services import badge_rules, badges
+
+    counts = badges.award_all()
+    for badge in badge_rules.BADGES:
+        if counts[badge.key]:
+            click.echo(f"{badge.name}: {counts[badge.key]}")
+    total = sum(counts.values())
+    click.echo(f"Awarded {total} new badge{'' if total == 1 else 's'}.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(badges_cli)
     app.cli.add_command(recount)
+    app.cli.add_command(reputation_cli)

@@ -105,3 +105,26 @@ class DefaultConfig:
         (1000, "Expert"),
         (5000, "Guru"),
     ]
+
+    # Badges: what each rule needs (a score, a view count or how many posts);
+    # the rules themselves live in forum/services/badge_rules.py.
+    BADGES = {
+        "student": 1,  # question score
+        "teacher": 1,  # answer score
+        "commentator": 10,  # live comments
+        "nice-question": 10,
+        "good-question": 25,
+        "great-question": 100,
+        "nice-answer": 10,
+        "good-answer": 25,
+        "great-answer": 100,
+        "popular-question": 1000,  # views
+        "notable-question": 2500,
+        "famous-question": 10000,
+        "enlightened": 10,  # score of an accepted answer
+        "solution-provider": 10,  # accepted answers
+        "troubleshooter": 10,  # first answers to questions left unanswered
+    }
+    # Troubleshooter: how long a question must have waited for its first answer.
+    BADGE_UNANSWERED_DAYS = 7
+    BADGE_AWARDS_PER_PAGE = 50

@@ -41,7 +41,7 @@ def article(html: str, element_id: str) -> str:
 
 def test_answers_are_ordered_accepted_then_score_then_oldest(client):
     question = make_question()
-    voters = [make_user() for _ in range(3)]
+    voters = [make_user(reputation=15) for _ in range(3)]
     oldest_zero = make_answer(question)
     accepted = make_answer(question)
     top = make_answer(question)
@@ -66,9 +66,11 @@ def test_answers_are_ordered_accepted_then_score_then_oldest(client):
 def test_comments_show_under_their_posts_with_author_and_time(client):
     question = make_question()
     answer = make_answer(question)
-    commenter = make_user(username="carol")
+    commenter = make_user(username="carol", reputation=50)
     on_question = make_comment(question, commenter, body="Is this **on Windows** 11?")
-    on_answer = make_comment(answer, body="This worked for me as well, thanks!")
+    on_answer = make_comment(
+        answer, make_user(reputation=50), body="This worked for me as well, thanks!"
+    )
     html = text(client, canonical(question))
     question_card = article(html, f"question-{question.id}")
     assert f'id="comment-{on_question.id}"' in question_card
@@ -80,7 +82,7 @@ def test_comments_show_under_their_posts_with_author_and_time(client):
 
 def test_deleted_comments_are_hidden_from_others(client, auth):
     question = make_question()
-    author = make_user()
+    author = make_user(reputation=50)
     comment = make_comment(question, author, body="A comment that will be deleted.")
     comments.delete_comment(author, comment)
     assert "will be deleted" not in text(client, canonical(question))
@@ -102,7 +104,7 @@ def test_visitors_see_a_login_link_instead_of_forms(client):
 def test_signed_in_users_see_answer_and_comment_forms(client, auth):
     question = make_question()
     answer = make_answer(question)
-    auth.login(make_user().username)
+    auth.login(make_user(reputation=50).username)
     html = text(client, canonical(question))
     assert ">Your Answer</label>" in html
     assert ">Post Your Answer</button>" in html
@@ -225,7 +227,7 @@ def test_post_comment(client, auth, on):
     question = make_question()
     answer = make_answer(question)
     target = question if on == "question" else answer
-    author = make_user()
+    author = make_user(reputation=50)
     auth.login(author.username)
     url = canonical(question)
     response = auth.post(f"/posts/{target.id}/comments", {"body": COMMENT}, url)
@@ -245,7 +247,7 @@ def test_post_comment(client, auth, on):
 def test_comment_validation_rerenders_the_page(client, auth, body, message):
     question = make_question()
     answer = make_answer(question)
-    auth.login(make_user().username)
+    auth.login(make_user(reputation=50).username)
     url = canonical(question)
     response = auth.post(f"/posts/{answer.id}/comments", {"body": body}, url)
     html = response.get_data(as_text=True)
@@ -260,7 +262,7 @@ def test_comment_validation_rerenders_the_page(client, auth, body, message):
 @pytest.mark.parametrize("length", [15, 600])
 def test_comment_length_boundaries_are_accepted(client, auth, length):
     question = make_question()
-    auth.login(make_user().username)
+    auth.login(make_user(reputation=50).username)
     response = auth.post(f"/posts/{question.id}/comments", {"body": "c" * length})
     assert response.status_code == 302
     assert count_rows(Comment) == 1

@@ -175,7 +175,7 @@ def test_delete_guards(client):
 
 def test_add_comment(client):
     question = make_question()
-    user = make_user()
+    user = make_user(reputation=50)
     body = {"body": "Which printer model is it exactly?"}
     response = client.post(
         f"{API}/posts/{question.id}/comments", json=body, headers=bearer(client, user)
@@ -204,7 +204,7 @@ def test_comment_guards(client):
     url = f"{API}/posts/{question.id}/comments"
     good = {"body": "Which printer model is it exactly?"}
     assert_error(client.post(url, json=good), 401)
-    headers = bearer(client, make_user())
+    headers = bearer(client, make_user(reputation=50))
     for bad in ({"body": "short"}, {"body": ["x" * 20]}, {}):
         assert (
             "body"
@@ -218,7 +218,7 @@ def test_comment_guards(client):
 
 def test_vote_up_down_withdraw(client):
     question = make_question()
-    voter = make_user()
+    voter = make_user(reputation=125)
     headers = bearer(client, voter)
     url = f"{API}/posts/{question.id}/vote"
     response = client.put(url, json={"value": 1}, headers=headers)
@@ -241,7 +241,7 @@ def test_vote_on_answer(client):
     response = client.put(
         f"{API}/posts/{answer.id}/vote",
         json={"value": -1},
-        headers=bearer(client, make_user()),
+        headers=bearer(client, make_user(reputation=125)),
     )
     assert response.json == {"score": -1, "my_vote": -1}
 

@@ -49,7 +49,7 @@ def test_list_sorts(client):
     new = make_question()
     answered = make_question()
     make_answer(answered)
-    voter = make_user()
+    voter = make_user(reputation=15)
     voting.cast_vote(voter, old, 1)
     assert ids(client.get(f"{API}/questions")) == [answered.id, new.id, old.id]
     assert ids(client.get(f"{API}/questions?sort=newest"))[0] == answered.id
@@ -124,7 +124,7 @@ def test_list_bad_params_are_400(client, query):
 
 
 def test_list_has_my_vote_without_n_plus_one(client, app):
-    voter = make_user()
+    voter = make_user(reputation=125)
     headers = bearer(client, voter)
     first = make_question()
     voting.cast_vote(voter, first, -1)
@@ -219,11 +219,12 @@ def test_question_detail_orders_answers(client):
     top = make_answer(question)
     accepted = make_answer(question)
     deleted = make_answer(question)
-    voting.cast_vote(make_user(), top, 1)
+    voting.cast_vote(make_user(reputation=15), top, 1)
     voting.accept_answer(question.owner, question, accepted)
     posts.delete_post(deleted.owner, deleted)
-    comment = make_comment(question)
-    answer_comment = make_comment(top)
+    commenter = make_user(reputation=50)
+    comment = make_comment(question, commenter)
+    answer_comment = make_comment(top, commenter)
     response = client.get(f"{API}/questions/{question.id}")
     assert response.status_code == 200
     data = response.json
@@ -243,7 +244,7 @@ def test_question_detail_orders_answers(client):
 def test_question_detail_my_vote(client):
     question = make_question()
     answer = make_answer(question)
-    voter = make_user()
+    voter = make_user(reputation=15)
     voting.cast_vote(voter, answer, 1)
     data = client.get(
         f"{API}/questions/{question.id}", headers=bearer(client, voter)

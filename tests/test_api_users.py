@@ -37,7 +37,7 @@ def test_register_returns_the_user_with_email(client):
     assert data["username"] == "alice" and data["display_name"] == "alice"
     assert data["email"] == "alice@example.com"
     assert data["role"] == "user" and data["reputation"] == 1
-    assert data["rank"] is None
+    assert data["rank"] == "Newcomer"
     assert data["badges"] == {"gold": 0, "silver": 0, "bronze": 0}
     assert ISO_Z.match(data["created_at"])
     assert response.headers["Location"] == f"{API}/users/{data['id']}"

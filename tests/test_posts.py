@@ -423,7 +423,7 @@ def test_undelete_live_post_refused(client, auth):
 
 def test_comment_edit_by_owner(client, auth):
     question = make_question()
-    owner = make_user()
+    owner = make_user(reputation=50)
     comment = make_comment(question, owner)
     url = f"/comments/{comment.id}/edit"
     auth.login(owner.username)
@@ -441,7 +441,7 @@ def test_comment_edit_by_owner(client, auth):
 
 def test_comment_edit_validation(client, auth):
     question = make_question()
-    owner = make_user()
+    owner = make_user(reputation=50)
     comment = make_comment(question, owner)
     url = f"/comments/{comment.id}/edit"
     auth.login(owner.username)
@@ -453,7 +453,7 @@ def test_comment_edit_validation(client, auth):
 
 def test_comment_edit_and_delete_authorisation(client, auth):
     question = make_question()
-    comment = make_comment(question)
+    comment = make_comment(question, make_user(reputation=50))
     url = f"/comments/{comment.id}/edit"
     auth.login(make_user().username)
     assert client.get(url).status_code == 403
@@ -471,7 +471,7 @@ def test_comment_edit_and_delete_authorisation(client, auth):
 
 def test_comment_delete_by_owner_and_staff(client, auth):
     question = make_question()
-    owner = make_user()
+    owner = make_user(reputation=50)
     first = make_comment(question, owner)
     second = make_comment(question, owner)
     auth.login(owner.username)

@@ -85,7 +85,7 @@ def test_accepted_answer_count_is_styled_distinctly(client):
 
 
 def test_tabs_sort_and_filter(client):
-    voter = make_user()
+    voter = make_user(reputation=15)
     low = make_question(title="Low scored question about printers")
     high = make_question(title="High scored question about printers")
     answered = make_question(title="Answered question about the printers")

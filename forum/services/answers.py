@@ -2,6 +2,7 @@
 
 from sqlalchemy import update
 
+from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Question, Revision, User, utcnow
@@ -49,6 +50,7 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     )
     bump_answer_count(question, +1, now)
     db.session.commit()
+    signals.answer_posted.send(None, answer=answer)
     return answer
 
 

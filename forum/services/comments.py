@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Comment, Post, Question, User, utcnow
@@ -41,6 +42,7 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
     )  # fmt: skip
     db.session.add(comment)
     db.session.commit()
+    signals.comment_added.send(None, comment=comment)
     return comment
 
 

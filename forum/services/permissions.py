@@ -1,7 +1,7 @@
 """Predicates ``can_<verb>(user, obj)`` shared by services and templates."""
 
 from forum.models import Answer, Comment, Post, Question, User
-from forum.services.privileges import has_privilege
+from forum.services.privileges import has_privilege, rank_for
 
 
 def is_owner(user: User | None, obj: Post | Comment) -> bool:
@@ -111,3 +111,4 @@ TEMPLATE_PREDICATES = {
     if name.startswith("can_") or name in ("is_owner", "is_staff", "rank_for")
 }
 TEMPLATE_PREDICATES["has_privilege"] = has_privilege
+TEMPLATE_PREDICATES["rank_for"] = rank_for

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import func, select, update
 
+from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Post, Question, Revision, User, Vote, utcnow
@@ -40,7 +41,11 @@ def edit_post(
     """
     if actor is None:
         raise AuthenticationRequired("Log in to edit.")
-    full_edit = _require_edit_or_retag(actor, post)
+    tags_only = title in (None, getattr(post, "title", None)) and body in (
+        None,
+        post.body_markdown,
+    )
+    full_edit = _require_edit_or_retag(actor, post, tags_only)
     errors: dict[str, str] = {}
     is_question = isinstance(post, Question)
     if not is_question and (title is not None or tags is not None):
@@ -98,6 +103,7 @@ def edit_post(
     )  # fmt: skip
     db.session.add(revision)
     db.session.commit()
+    signals.post_edited.send(None, post=post, editor=actor)
     return revision
 
 
@@ -108,10 +114,11 @@ def editable_post(post_id: int, actor: User | None) -> Post:
     return post
 
 
-def _require_edit_or_retag(actor: User, post: Post) -> bool:
+def _require_edit_or_retag(actor: User, post: Post, tags_only: bool = True) -> bool:
     """Check the actor may edit (True) or at least retag (False) the post.
 
-    Raises PermissionDenied naming the privilege that is missing.
+    Raises PermissionDenied naming the lowest privilege that would allow the
+    change: "retag" for a question's tags alone (and its edit form), else "edit".
     """
     if post.is_deleted:
         raise PermissionDenied("Deleted posts cannot be edited; undelete it first.")
@@ -119,7 +126,9 @@ def _require_edit_or_retag(actor: User, post: Post) -> bool:
         return True
     if isinstance(post, Question) and permissions.can_retag(actor, post):
         return False
-    privileges.require(actor, "edit")
+    privileges.require(
+        actor, "retag" if isinstance(post, Question) and tags_only else "edit"
+    )
     return True
 
 
@@ -168,9 +177,17 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
         if isinstance(target, Answer):
             question = target.question
             bump_answer_count(question, -1)
-            if question.accepted_answer_id == post_id:
-                question.accepted_answer_id = None
-                question.accepted_by = None
+            # In SQL, not on the loaded copy: that may predate a concurrent
+            # accept of this answer, which would then stay accepted.
+            db.session.execute(
+                update(Question)
+                .where(
+                    Question.id == question.id, Question.accepted_answer_id == post_id
+                )
+                .values(accepted_answer_id=None, accepted_by=None)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.expire(question, ["accepted_answer_id", "accepted_by"])
         if reason in ("spam", "offensive"):
             reputation.record(target.owner_id, "spam_penalty", post_id, actor_id)
             touched.add(target.owner_id)
@@ -218,11 +235,15 @@ def undelete_post(actor: User | None, post: Post) -> None:
         touched = reputation.reverse(
             reputation.live_events(post_id, reputation.PENALTY_KINDS), actor_id
         )
-        # Votes still stand: pay what they earn again (as of now).
-        for vote in db.session.scalars(select(Vote).where(Vote.post_id == post_id)):
-            touched |= voting.vote_events(target, vote.user_id, vote.value)
+        # The question's row before any user's (the lock order of accepting).
         if isinstance(target, Answer):
             bump_answer_count(target.question, +1)
+        # Votes still stand: pay what they earn again (as of now), with every
+        # user involved locked in id order first.
+        votes = list(db.session.scalars(select(Vote).where(Vote.post_id == post_id)))
+        reputation.lock_users([target.owner_id] + [vote.user_id for vote in votes])
+        for vote in votes:
+            touched |= voting.vote_events(target, vote.user_id, vote.value)
         reputation.refresh_caches(touched)
         db.session.commit()
 

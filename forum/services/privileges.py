@@ -74,3 +74,8 @@ def rank_for(reputation: int) -> str:
         if reputation >= minimum:
             name = rank
     return name or current_app.config["RANKS"][0][1]
+
+
+def ranks() -> list[tuple[int, str]]:
+    """The configured rank ladder: (minimum reputation, name), lowest first."""
+    return [(minimum, name) for minimum, name in current_app.config["RANKS"]]

@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import (
@@ -93,6 +94,7 @@ def ask_question(
         )
     )  # fmt: skip
     db.session.commit()
+    signals.question_asked.send(None, question=question)
     return question
 
 
@@ -261,4 +263,5 @@ def record_view(question: Question, key: str) -> bool:
     )
     db.session.commit()
     db.session.refresh(question, ["view_count"])
+    signals.question_viewed.send(None, question=question)
     return True

@@ -9,10 +9,10 @@ from datetime import date, datetime, time
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, selectinload, with_polymorphic
 
 from forum.extensions import db
-from forum.models import ReputationEvent, User, utcnow
+from forum.models import Answer, Post, Question, ReputationEvent, User, utcnow
 from forum.services.pagination import Page, paginate
 
 UPVOTE_KINDS = ("question_upvoted", "answer_upvoted")
@@ -73,6 +73,9 @@ def record(
     now = utcnow()
     amount = delta_for(kind) if delta is None else delta
     if capped and kind in UPVOTE_KINDS and amount > 0:
+        # Concurrent upvotes to one user take turns here (PostgreSQL), so two of
+        # them cannot both spend the same room under the cap.
+        lock_users([user_id])
         room = current_app.config["REPUTATION_DAILY_CAP"] - upvote_total_today(
             user_id, now
         )
@@ -128,6 +131,20 @@ def ledger_sum(user_id: int) -> int:
     )
 
 
+def lock_users(user_ids) -> None:
+    """Lock these user rows in id order until the transaction ends (PostgreSQL).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: inserting an event (or a vote) takes a
+    FOR KEY SHARE lock on the user row it references, which FOR UPDATE would
+    wait for, so two transactions paying one user deadlocked each other.
+    Locking a row again is a no-op; SQLite serialises writers anyway.
+    """
+    for user_id in sorted({uid for uid in user_ids if uid is not None}):
+        db.session.execute(
+            select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+        )
+
+
 def refresh_caches(user_ids) -> None:
     """Recompute ``User.reputation`` for these users from the ledger.
 
@@ -135,7 +152,7 @@ def refresh_caches(user_ids) -> None:
     includes every committed event; SQLite serialises writers anyway.
     """
     for user_id in sorted({uid for uid in user_ids if uid is not None}):
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        lock_users([user_id])
         total = ledger_sum(user_id)
         db.session.execute(
             update(User)
@@ -192,11 +209,16 @@ def rebuild_caches() -> int:
 
 
 def user_events(user_id: int, page: int, per_page: int) -> Page:
-    """A user's ledger, newest first, with posts loaded."""
+    """A user's ledger, newest first, with posts (and answers' questions) loaded."""
+    post = with_polymorphic(Post, [Question, Answer])
     stmt = (
         select(ReputationEvent)
         .where(ReputationEvent.user_id == user_id)
-        .options(selectinload(ReputationEvent.post))
+        .options(
+            selectinload(ReputationEvent.post.of_type(post)).selectinload(
+                post.Answer.question
+            )
+        )
         .order_by(ReputationEvent.created_at.desc(), ReputationEvent.id.desc())
     )
     return paginate(stmt, page, per_page)

@@ -1,15 +1,17 @@
 """Accounts: registration, login, profiles, passwords and roles."""
 
 import re
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import ROLE_STAFF, ROLE_USER, User
+from forum.models import ROLE_STAFF, ROLE_USER, User, utcnow
+from forum.services import reputation
 from forum.services.errors import (
     BadRequest,
     Conflict,
@@ -272,18 +274,40 @@ def set_role(username: str, role: str) -> User:
 
 
 USER_PERIODS = ("all", "month", "week")
+# "month" and "week" are rolling windows ending now, so a tab is never empty
+# just because a calendar period has only begun.
+PERIOD_DAYS = {"month": 30, "week": 7}
 
 
-def list_users(page: int, per_page: int, period: str = "all") -> Page:
-    """Users by reputation (highest first), then by id.
+def list_users_with_gain(page: int, per_page: int, period: str = "all") -> Page:
+    """Rows of (user, gain): by reputation, or by reputation gained in a period.
 
-    ``period`` is all, month or week. Until the reputation ledger exists every
-    period orders by total reputation. Raises BadRequest for another period.
+    ``period`` all (gain is None; order by total reputation), month (the last
+    30 days) or week (the last 7 days): gains are summed from the ledger, users
+    without events gain 0; ties go to higher reputation, then lower id.
+    Raises BadRequest for another period.
     """
     if period not in USER_PERIODS:
         raise BadRequest(
             f"period must be one of {', '.join(USER_PERIODS)}.",
             {"period": str(period)[:50]},
         )
-    stmt = select(User).order_by(User.reputation.desc(), User.id)
-    return paginate(stmt, page, per_page)
+    if period == "all":
+        stmt = select(User, null()).order_by(User.reputation.desc(), User.id)
+    else:
+        since = utcnow() - timedelta(days=PERIOD_DAYS[period])
+        gains = reputation.gains_since(since).subquery()
+        gain = func.coalesce(gains.c.gain, 0)
+        stmt = (
+            select(User, gain)
+            .outerjoin(gains, gains.c.user_id == User.id)
+            .order_by(gain.desc(), User.reputation.desc(), User.id)
+        )
+    return paginate(stmt, page, per_page, scalars=False)
+
+
+def list_users(page: int, per_page: int, period: str = "all") -> Page:
+    """Users in the order of ``list_users_with_gain``. Raises BadRequest."""
+    result = list_users_with_gain(page, per_page, period)
+    users = [user for user, _gain in result.items]
+    return Page(users, result.page, result.per_page, result.total)

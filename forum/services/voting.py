@@ -4,6 +4,8 @@ Each use case is one transaction: the vote row, the post's score and the
 ledger events commit together, and a lost race is retried from the start.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import case, delete, func, select, update
 
 from forum import signals
@@ -47,6 +49,27 @@ def vote_counts(post_ids: list[int]) -> dict[int, tuple[int, int]]:
         .group_by(Vote.post_id)
     )
     return {pid: (int(up), int(down)) for pid, up, down in rows}
+
+
+@dataclass
+class VoteState:
+    """What a page shows of the votes on its posts.
+
+    ``mine`` maps post id to the viewer's vote; ``counts`` maps post id to
+    (up, down), or is None when the viewer may not see counts.
+    """
+
+    mine: dict[int, int]
+    counts: dict[int, tuple[int, int]] | None
+
+
+def vote_state(viewer: User | None, post_ids: list[int]) -> VoteState:
+    """The viewer's votes and, with "view_vote_counts" (500), up/down counts.
+
+    At most two queries whatever the number of posts.
+    """
+    counts = vote_counts(post_ids) if permissions.can_see_vote_counts(viewer) else None
+    return VoteState(mine=my_votes(viewer, post_ids), counts=counts)
 
 
 def vote_events(post: Post, voter_id: int, value: int, capped: bool = True) -> set[int]:
@@ -105,7 +128,8 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
         )
         old = vote.value if vote else 0
         if old == value:
-            return target.score
+            # ``target`` may have been loaded before a concurrent vote committed.
+            return db.session.scalar(select(Post.score).where(Post.id == post_id))
         if vote is None:
             db.session.add(Vote(user_id=voter_id, post_id=post_id, value=value))
             db.session.flush()
@@ -123,12 +147,19 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
             ):
                 raise StaleState()
             db.session.expunge(vote)
-        db.session.execute(
+        # Conditional on the post being live: the check above may predate a
+        # concurrent delete, whose reversals would then miss this vote's events.
+        scored = db.session.execute(
             update(Post)
-            .where(Post.id == post_id)
+            .where(Post.id == post_id, Post.deleted_at.is_(None))
             .values(score=Post.score + (value - old))
             .execution_options(synchronize_session=False)
         )
+        if scored.rowcount != 1:
+            db.session.rollback()
+            raise PermissionDenied("You cannot vote on a deleted post.")
+        # Lock both users a vote can pay in id order before paying either.
+        reputation.lock_users([target.owner_id, voter_id])
         touched = reputation.reverse(
             reputation.live_events(post_id, reputation.VOTE_KINDS, voter_id)
         )
@@ -203,7 +234,9 @@ def accept_answer(
     by = "asker" if permissions.is_owner(actor, question) else "staff"
 
     def work() -> Question:
-        current = db.session.get(Question, question_id)
+        # Read afresh: "nothing to do" decided on a copy loaded before a
+        # concurrent change would silently drop this request.
+        current = db.session.get(Question, question_id, populate_existing=True)
         old_id = current.accepted_answer_id
         old_by = current.accepted_by
         # The asker confirming staff's choice earns the asker's +2; any other
@@ -211,7 +244,22 @@ def accept_answer(
         confirms = old_id == answer_id and old_by == "staff" and by == "asker"
         if old_id == answer_id and not confirms:
             return current
-        # Conditional write: only if nobody moved the acceptance meanwhile.
+        if answer_id is not None:
+            # A no-op write locks the answer while it is live (and starts the
+            # write transaction on SQLite): a concurrent delete either commits
+            # first and fails this, or runs after and sees the acceptance.
+            live = db.session.execute(
+                update(Post)
+                .where(Post.id == answer_id, Post.deleted_at.is_(None))
+                .values(score=Post.score)
+                .execution_options(synchronize_session=False)
+            )
+            if live.rowcount != 1:
+                db.session.rollback()
+                raise ValidationError({"answer_id": "That answer has been deleted."})
+        # Conditional write: only if nobody moved the acceptance (or, for a
+        # confirmation, changed who made it) meanwhile; else concurrent
+        # confirmations would each pay the asker's +2.
         moved = db.session.execute(
             update(Question)
             .where(Question.id == question_id)
@@ -219,6 +267,11 @@ def accept_answer(
                 Question.accepted_answer_id.is_(None)
                 if old_id is None
                 else Question.accepted_answer_id == old_id
+            )
+            .where(
+                Question.accepted_by.is_(None)
+                if old_by is None
+                else Question.accepted_by == old_by
             )
             .values(accepted_answer_id=answer_id, accepted_by=by if answer_id else None)
             .execution_options(synchronize_session=False)

@@ -41,10 +41,13 @@ def json_error(status: int, message: str, code: str | None = None, fields=None):
     return response
 
 
-def error_page(status: int, title: str, message: str):
-    """Render the HTML error page."""
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message), status  # fmt: skip
+def error_page(status: int, title: str, message: str, privilege: str | None = None):
+    """Render the HTML error page (a missing privilege links to its help)."""
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message,
+        privilege=privilege,
+    )  # fmt: skip
+    return page, status
 
 
 def handle_service_error(error: ServiceError):
@@ -55,7 +58,10 @@ def handle_service_error(error: ServiceError):
     titles = {401: "Log in required", 403: "Not allowed", 404: "Not found",
               409: "Conflict", 422: "Invalid input"}  # fmt: skip
     return error_page(
-        error.status, titles.get(error.status, "Bad request"), error.message
+        error.status,
+        titles.get(error.status, "Bad request"),
+        " ".join(error.fields.values()) if error.fields else error.message,
+        getattr(error, "privilege", None),
     )
 
 

@@ -13,8 +13,8 @@ from flask import (
 from flask_login import login_required
 
 from forum.models import Answer, Question
-from forum.services import answers, comments, questions
-from forum.services.errors import ValidationError
+from forum.services import answers, comments, questions, voting
+from forum.services.errors import BadRequest, ValidationError
 from forum.views.errors import json_error
 from forum.views.forms import AnswerForm, AskForm, CommentForm, apply_errors
 from forum.views.helpers import page_arg, viewer
@@ -36,15 +36,30 @@ def login_first(question: Question):
     return redirect(url_for("auth.login", next=question_url(question)))
 
 
+SOLVED_FILTERS = {"true": True, "false": False}
+
+
+def solved_arg() -> str | None:
+    """The ``solved`` filter: "true", "false" or None. Raises BadRequest (400)."""
+    raw = request.args.get("solved")
+    if raw is not None and raw not in SOLVED_FILTERS:
+        raise BadRequest("solved must be true or false.", {"solved": "true|false"})
+    return raw
+
+
 def render_list(sort: str, tag: str | None = None):
     """Render one page of a question list (all questions or one tag's)."""
+    solved = solved_arg()
     page = questions.list_questions(
         sort=sort,
         tags=[tag] if tag else None,
+        solved=SOLVED_FILTERS.get(solved),
         page=page_arg(),
         per_page=current_app.config["QUESTIONS_PER_PAGE"],
     )
-    return render_template("questions/list.html", page=page, sort=sort, tag=tag)
+    return render_template(
+        "questions/list.html", page=page, sort=sort, tag=tag, solved=solved
+    )
 
 
 # "/" is registered first (decorators apply bottom-up), so url_for builds it.
@@ -103,11 +118,13 @@ def render_detail(
 ):
     """Render a question page; forms with errors are passed back to be re-shown."""
     thread_answers, thread_comments = questions.thread(question, viewer())
+    post_ids = [question.id] + [answer.id for answer in thread_answers]
     return render_template(
         "questions/detail.html",
         question=question,
         answers=thread_answers,
         comments=thread_comments,
+        votes=voting.vote_state(viewer(), post_ids),
         answer_form=AnswerForm(formdata=None) if answer_form is None else answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,

@@ -12,9 +12,10 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from flask_login.config import COOKIE_NAME
 
-from forum.models import User
-from forum.services import questions, users
+from forum.models import User, utcnow
+from forum.services import questions, reputation, users
 from forum.services.errors import Conflict, ValidationError
+from forum.views.charts import reputation_chart
 from forum.views.forms import PasswordForm, ProfileForm, apply_errors
 from forum.views.helpers import page_arg, viewer
 
@@ -22,6 +23,8 @@ bp = Blueprint("users", __name__)
 
 # How many questions and answers the profile page lists.
 PROFILE_LIST_SIZE = 10
+# Ledger entries per page of the profile's reputation section.
+REPUTATION_PAGE_SIZE = 20
 
 
 def profile_url(user: User) -> str:
@@ -31,9 +34,12 @@ def profile_url(user: User) -> str:
 
 @bp.get("/users")
 def index():
-    """Users by reputation, paginated."""
-    page = users.list_users(page_arg(), current_app.config["USERS_PER_PAGE"])
-    return render_template("users/index.html", page=page)
+    """Users by reputation, or by reputation gained this month or week."""
+    period = request.args.get("period", "all")
+    page = users.list_users_with_gain(
+        page_arg(), current_app.config["USERS_PER_PAGE"], period
+    )
+    return render_template("users/index.html", page=page, period=period)
 
 
 @bp.get("/users/<int:user_id>")
@@ -47,9 +53,17 @@ def profile(user_id: int, username: str | None = None):
         sort="newest", owner_id=user.id, page=1, per_page=PROFILE_LIST_SIZE
     )
     answered = questions.list_answers_by(user.id, 1, PROFILE_LIST_SIZE)
-    return render_template(
-        "users/profile.html", user=user, asked=asked, answered=answered
+    rep_events = reputation.user_events(
+        user.id, page_arg("rep_page"), REPUTATION_PAGE_SIZE
     )
+    chart = reputation_chart(
+        reputation.history(user.id), user.created_at.date(), utcnow().date()
+    )
+    return render_template(
+        "users/profile.html", user=user, asked=asked, answered=answered,
+        rep_events=rep_events, chart=chart,
+        rep_descriptions=reputation.DESCRIPTIONS,
+    )  # fmt: skip
 
 
 @bp.route("/users/edit", methods=["GET", "POST"])

@@ -99,3 +99,154 @@
     init();
   }
 })();
+
+/* Voting without a page reload: form.vote-form[data-vote-api] (signed-in users)
+   sends {value} to the JSON API (PUT, X-CSRFToken from the page's meta tag),
+   then updates the score, the pressed states, what each button sends next and
+   the up/down counts in place. Refusals (403: "Vote down requires 125
+   reputation; ...") appear in the box's aria-live message. Without this
+   script, or if fetch is missing, the form posts and the page reloads. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function messageFor(form) {
+    var box = form.parentNode;
+    return box ? box.querySelector(".vote-message") : null;
+  }
+
+  function say(form, text) {
+    var message = messageFor(form);
+    if (message) {
+      message.textContent = text;
+    }
+  }
+
+  function adjustCount(box, selector, sign, delta) {
+    var el = box && box.querySelector(selector);
+    if (!el || !delta) {
+      return;
+    }
+    var count = Math.max(0, parseInt(el.getAttribute("data-count"), 10) + delta);
+    el.setAttribute("data-count", String(count));
+    var hidden = el.querySelector(".visually-hidden");
+    el.textContent = "";
+    if (hidden) {
+      el.appendChild(hidden);
+    }
+    el.appendChild(document.createTextNode(sign + count));
+  }
+
+  function show(form, score, before, after) {
+    var value = form.querySelector(".score-value");
+    var label = form.querySelector(".score-label");
+    if (value) {
+      value.textContent = String(score);
+    }
+    if (label) {
+      label.textContent = score === 1 || score === -1 ? "vote" : "votes";
+    }
+    var buttons = form.querySelectorAll(".vote-button");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var direction = parseInt(button.getAttribute("data-direction"), 10);
+      var pressed = after === direction;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      button.value = pressed ? "0" : String(direction);
+      button.title =
+        (direction === 1 ? "This is useful" : "This is not useful") +
+        (pressed ? " (click again to undo)" : "");
+    });
+    var box = form.parentNode;
+    adjustCount(box, ".vote-count-up", "+", (after === 1) - (before === 1));
+    adjustCount(box, ".vote-count-down", "\u2212", (after === -1) - (before === -1));
+  }
+
+  function currentVote(form) {
+    var pressed = form.querySelector('.vote-button[aria-pressed="true"]');
+    return pressed ? parseInt(pressed.getAttribute("data-direction"), 10) : 0;
+  }
+
+  function errorText(status, data) {
+    var error = data && data.error;
+    if (error && error.fields && error.fields.value) {
+      return error.fields.value;
+    }
+    if (error && error.message) {
+      return error.message;
+    }
+    if (status === 401) {
+      return "Please log in again to vote.";
+    }
+    return "Your vote could not be saved. Please try again.";
+  }
+
+  function vote(form, button) {
+    var url = form.getAttribute("data-vote-api");
+    var value = parseInt(button.value, 10);
+    var before = currentVote(form);
+    form.setAttribute("aria-busy", "true");
+    say(form, "");
+    fetch(url, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken()
+      },
+      body: JSON.stringify({ value: value })
+    })
+      .then(function (response) {
+        return response.json().then(
+          function (data) {
+            return { ok: response.ok, status: response.status, data: data };
+          },
+          function () {
+            return { ok: false, status: response.status, data: null };
+          }
+        );
+      })
+      .then(function (result) {
+        if (result.ok && typeof result.data.score === "number") {
+          show(form, result.data.score, before, result.data.my_vote);
+        } else {
+          say(form, errorText(result.status, result.data));
+        }
+      })
+      .catch(function () {
+        say(form, "Your vote could not be saved right now. Please try again.");
+      })
+      .then(function () {
+        form.removeAttribute("aria-busy");
+      });
+  }
+
+  function onSubmit(event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-vote-api")) {
+      return;
+    }
+    var button = event.submitter || form.lastVoteButton;
+    if (!button || !button.classList.contains("vote-button") || !window.fetch) {
+      return; // let the form post normally
+    }
+    event.preventDefault();
+    if (form.getAttribute("aria-busy") !== "true") {
+      vote(form, button);
+    }
+  }
+
+  function rememberButton(event) {
+    var button = event.target.closest && event.target.closest(".vote-button");
+    if (button && button.form) {
+      button.form.lastVoteButton = button; // browsers without event.submitter
+    }
+  }
+
+  document.addEventListener("click", rememberButton, true);
+  document.addEventListener("submit", onSubmit);
+})();

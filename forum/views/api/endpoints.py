@@ -1,3 +1,3 @@
 """Import the endpoint modules so their routes attach to the ``api`` blueprint."""
 
-from forum.views.api import openapi, posts, questions, tags, users  # noqa: F401
+from forum.views.api import badges, openapi, posts, questions, tags, users  # noqa: F401

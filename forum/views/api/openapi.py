@@ -119,6 +119,18 @@ PATHS = {
             params=("UserId",),
         ),
     },
+    "/users/{user_id}/reputation": {
+        "get": _op(
+            "List a user's reputation events",
+            "users",
+            (200, ref("ReputationEventList"), "Events, newest first."),
+            errors=(400, 404),
+            params=("UserId", "Page", "PerPage"),
+            description="The append-only ledger: undoing something adds an "
+            "event whose reverses_id names the original and whose delta is its "
+            "negation. reputation = max(1, 1 + the sum of all deltas).",
+        ),
+    },
     "/tokens": {
         "post": _op(
             "Get a bearer token",
@@ -323,6 +335,17 @@ PATHS = {
                 "Page",
                 "PerPage",
             ),
+        ),
+    },
+    "/badges": {
+        "get": _op(
+            "List badges",
+            "badges",
+            (200, ref("BadgeList"), "Every badge, as the /badges page lists them."),
+            errors=(400,),
+            params=("Page", "PerPage"),
+            description="awarded_count counts every award (per-post badges "
+            "can be earned once per post).",
         ),
     },
     "/openapi.json": {

@@ -88,10 +88,11 @@ SCHEMAS = {
             "display_name": TEXT,
             "role": {"type": "string", "enum": ["user", "staff"]},
             "reputation": {"type": "integer", "minimum": 1},
-            "rank": nullable("string", description="Null until ranks exist."),
+            "rank": {"type": "string", "description": "Named rank of the reputation."},
             "created_at": TIME,
             "badges": _object(
-                {k: {"type": "integer"} for k in ("gold", "silver", "bronze")}
+                {k: {"type": "integer"} for k in ("gold", "silver", "bronze")},
+                description="How many badges of each class the user has earned.",
             ),
             "email": {"type": "string", "description": "Only for the user and staff."},
         },
@@ -157,12 +158,35 @@ SCHEMAS = {
         }
     ),
     "Tag": _object({"name": TEXT, "question_count": {"type": "integer"}}),
+    "Badge": _object(
+        {
+            "name": TEXT,
+            "class": {"type": "string", "enum": ["gold", "silver", "bronze"]},
+            "description": TEXT,
+            "awarded_count": {"type": "integer", "minimum": 0},
+        }
+    ),
+    "ReputationEvent": _object(
+        {
+            "id": ID_SCHEMA,
+            "user_id": ID_SCHEMA,
+            "post_id": nullable("integer"),
+            "kind": {"type": "string", "examples": ["answer_upvoted"]},
+            "delta": {"type": "integer"},
+            "created_at": TIME,
+            "reverses_id": nullable(
+                "integer", description="The event this one undoes, if any."
+            ),
+        }
+    ),
     "Token": _object({"token": {"type": "string", "description": "Shown once."}}),
     "VoteResult": _object({"score": {"type": "integer"}, "my_vote": VOTE}),
     "UserList": _list_of("User"),
     "QuestionList": _list_of("Question"),
     "RevisionList": _list_of("Revision"),
     "TagList": _list_of("Tag"),
+    "ReputationEventList": _list_of("ReputationEvent"),
+    "BadgeList": _list_of("Badge"),
 }
 SCHEMAS["AnswerDetail"] = {
     "allOf": [
@@ -216,8 +240,8 @@ PARAMETERS = {
     "Period": {
         "name": "period",
         "in": "query",
-        "description": "Reputation gained in this period. Until the reputation "
-        "ledger exists, month and week order by total reputation like all.",
+        "description": "all: by total reputation; month and week: by the "
+        "reputation gained in the last 30 or 7 days (summed from the ledger).",
         "schema": {"type": "string", "enum": list(USER_PERIODS), "default": "all"},
     },
 }

@@ -3,8 +3,8 @@
 List serialisers fetch the caller's votes in one query, never one per item.
 """
 
-from forum.models import Answer, Comment, Question, Revision, Tag, User
-from forum.services import questions, voting
+from forum.models import Answer, Comment, Question, ReputationEvent, Revision, Tag, User
+from forum.services import badges, privileges, questions, voting
 from forum.services.pagination import Page
 from forum.views.helpers import isoformat
 
@@ -32,17 +32,22 @@ def user_summary(user: User | None) -> dict | None:
     }
 
 
-def user(user: User, viewer: User | None) -> dict:
-    """A user; the owner and staff also see the email address."""
+def user(user: User, viewer: User | None, badge_counts: dict | None = None) -> dict:
+    """A user; the owner and staff also see the email address.
+
+    ``badge_counts`` (gold/silver/bronze) is looked up when not given.
+    """
+    if badge_counts is None:
+        badge_counts = badges.class_counts([user.id])[user.id]
     data = {
         "id": user.id,
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role,
         "reputation": user.reputation,
-        "rank": None,  # ranks do not exist yet
+        "rank": privileges.rank_for(user.reputation),
         "created_at": isoformat(user.created_at),
-        "badges": {"gold": 0, "silver": 0, "bronze": 0},
+        "badges": badge_counts,
     }
     if viewer is not None and (viewer.id == user.id or viewer.is_staff):
         data["email"] = user.email
@@ -50,8 +55,9 @@ def user(user: User, viewer: User | None) -> dict:
 
 
 def users_page(result: Page, viewer: User | None) -> dict:
-    """A page of users."""
-    return page(result, [user(u, viewer) for u in result.items])
+    """A page of users: badge counts for all of them in one query."""
+    counts = badges.class_counts([u.id for u in result.items])
+    return page(result, [user(u, viewer, counts[u.id]) for u in result.items])
 
 
 def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
@@ -176,6 +182,24 @@ def revisions_page(result: Page) -> dict:
     return page(result, [revision(r) for r in result.items])
 
 
+def reputation_event(e: ReputationEvent) -> dict:
+    """One ledger entry; ``reverses_id`` names the event it undoes (or null)."""
+    return {
+        "id": e.id,
+        "user_id": e.user_id,
+        "post_id": e.post_id,
+        "kind": e.kind,
+        "delta": e.delta,
+        "created_at": isoformat(e.created_at),
+        "reverses_id": e.reverses_id,
+    }
+
+
+def reputation_page(result: Page) -> dict:
+    """A page of a user's reputation events."""
+    return page(result, [reputation_event(e) for e in result.items])
+
+
 def tags_page(result: Page) -> dict:
     """A page of ``(Tag, question_count)`` rows."""
     return page(result, [tag(t, count) for t, count in result.items])
@@ -184,3 +208,18 @@ def tags_page(result: Page) -> dict:
 def tag(t: Tag, question_count: int) -> dict:
     """One tag with its number of live questions."""
     return {"name": t.name, "question_count": question_count}
+
+
+def badges_page(result: Page) -> dict:
+    """A page of ``(Badge, awarded_count)`` rows."""
+    return page(result, [badge(b, count) for b, count in result.items])
+
+
+def badge(b, awarded_count: int) -> dict:
+    """One badge with how many times it was awarded."""
+    return {
+        "name": b.name,
+        "class": b.badge_class,
+        "description": b.description,
+        "awarded_count": awarded_count,
+    }

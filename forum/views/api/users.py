@@ -2,7 +2,7 @@
 
 from flask import g, request, url_for
 
-from forum.services import tokens, users
+from forum.services import reputation, tokens, users
 from forum.views.api import ID, bp
 from forum.views.api import serializers as out
 from forum.views.api.parsing import actor, json_body, page_args, require_text
@@ -31,6 +31,14 @@ def list_users():
 def get_user(user_id: int):
     """One user."""
     return out.user(users.get_user(user_id), actor())
+
+
+@bp.get(f"/users/<{ID}:user_id>/reputation")
+def list_reputation(user_id: int):
+    """A user's reputation events, newest first."""
+    page, per_page = page_args()
+    user = users.get_user(user_id)
+    return out.reputation_page(reputation.user_events(user.id, page, per_page))
 
 
 @bp.post("/tokens")

@@ -1,0 +1,267 @@
+"""Badges: awarded right after the events that earn them, by backfill, and listed.
+
+``connect`` hooks receivers onto the signals the services send after they
+commit; each receiver checks only the badges the event can earn, for the users
+it involves (the voter, the post's owner, the asker...). Rules read the
+database (``forum.services.badge_rules``); nothing is counted in memory.
+Badges are never revoked.
+
+Notification hook point: ``forum.signals.badge_awarded`` is sent once for each
+new award, after it is committed, with ``award`` (the BadgeAward row) and
+``backfill`` (True when ``flask --app forum badges award`` found it, so a
+notifier can stay quiet about old achievements). Connect a receiver there.
+"""
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import with_polymorphic
+
+from forum import signals
+from forum.extensions import db
+from forum.models import Answer, BadgeAward, Post, Question, User, utcnow
+from forum.services.badge_rules import BADGES, BY_KEY, CLASSES, Badge, qualifying
+from forum.services.errors import NotFound
+from forum.services.pagination import Page, paginate
+
+# What each event can earn, by the role of the user in it.
+ASKER_VOTED = ("student", "nice-question", "good-question", "great-question")
+ANSWERER_VOTED = ("teacher", "nice-answer", "good-answer", "great-answer",
+                  "enlightened")  # fmt: skip
+VIEWED = ("popular-question", "notable-question", "famous-question")
+ACCEPTED_ANSWERER = ("enlightened", "solution-provider")
+
+
+def award(
+    keys: Iterable[str],
+    user_ids: Collection[int] | None,
+    post_id: int | None = None,
+    backfill: bool = False,
+) -> list[BadgeAward]:
+    """Award the badges named by ``keys`` to whoever now meets their rules.
+
+    ``user_ids`` limits the users checked (None: everyone); ``post_id`` limits
+    per-post badges to one post. Existing awards are skipped; the unique key
+    settles races (a concurrent award wins, this one is dropped). Commits, then
+    sends ``badge_awarded`` for each new award, which it returns.
+    """
+    if user_ids is not None:
+        user_ids = {uid for uid in user_ids if uid is not None}
+        if not user_ids:
+            return []
+    badges = [BY_KEY[key] for key in keys]
+    held = _held(badges, user_ids, post_id)
+    now = utcnow()
+    new: list[BadgeAward] = []
+    for badge in badges:
+        candidates = user_ids
+        if not badge.per_post and user_ids is not None:
+            candidates = {uid for uid in user_ids if (badge.key, uid, "") not in held}
+            if not candidates:
+                continue
+        for user_id, pid in qualifying(badge, candidates, post_id):
+            key = str(pid) if badge.per_post else ""
+            if (badge.key, user_id, key) in held:
+                continue
+            held.add((badge.key, user_id, key))
+            row = BadgeAward(
+                user_id=user_id, badge=badge.key, award_key=key,
+                post_id=pid if badge.per_post else None, created_at=now,
+            )  # fmt: skip
+            try:
+                with db.session.begin_nested():
+                    db.session.add(row)
+            except IntegrityError:
+                continue  # awarded meanwhile by a concurrent request
+            new.append(row)
+    db.session.commit()
+    for row in new:
+        signals.badge_awarded.send(None, award=row, backfill=backfill)
+    return new
+
+
+def _held(
+    badges: list[Badge], user_ids: Collection[int] | None, post_id: int | None
+) -> set[tuple[str, int, str]]:
+    """(badge, user id, award key) of the awards that may clash (one query)."""
+    stmt = select(BadgeAward.badge, BadgeAward.user_id, BadgeAward.award_key).where(
+        BadgeAward.badge.in_([b.key for b in badges])
+    )
+    if user_ids is not None:
+        stmt = stmt.where(BadgeAward.user_id.in_(list(user_ids)))
+    if post_id is not None:
+        stmt = stmt.where(BadgeAward.award_key.in_(["", str(post_id)]))
+    return {tuple(row) for row in db.session.execute(stmt)}
+
+
+def award_all() -> Counter:
+    """Backfill: check every rule for every user; return new awards by badge key."""
+    counts: Counter = Counter()
+    for badge in BADGES:
+        counts[badge.key] += len(award([badge.key], None, backfill=True))
+    return counts
+
+
+# ---- Receivers: which badges each event can earn ---------------------------
+
+
+def _safely(keys: Iterable[str], user_ids: Collection, post_id=None) -> None:
+    """Award after an event; a failure here must not fail what already committed."""
+    try:
+        award(keys, user_ids, post_id)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("Awarding badges %s failed", list(keys))
+
+
+def on_vote_cast(sender, post: Post, voter: User, value: int, **extra) -> None:
+    """The voter may earn Supporter or Critic; the post's owner score badges."""
+    if value in (1, -1):
+        _safely(["supporter" if value == 1 else "critic"], [voter.id])
+    keys = ASKER_VOTED if post.type == "question" else ANSWERER_VOTED
+    _safely(keys, [post.owner_id], post.id)
+
+
+def on_answer_accepted(sender, question: Question, answer: Answer, **extra) -> None:
+    """The asker may earn Scholar; the answerer Enlightened, Solution Provider."""
+    _safely(["scholar"], [question.owner_id])
+    _safely(ACCEPTED_ANSWERER, [answer.owner_id], answer.id)
+
+
+def on_answer_posted(sender, answer: Answer, **extra) -> None:
+    """The answerer may earn Troubleshooter."""
+    _safely(["troubleshooter"], [answer.owner_id])
+
+
+def on_comment_added(sender, comment, **extra) -> None:
+    """The commenter may earn Commentator."""
+    _safely(["commentator"], [comment.owner_id])
+
+
+def on_post_edited(sender, post: Post, editor: User, **extra) -> None:
+    """The editor may earn Editor."""
+    _safely(["editor"], [editor.id])
+
+
+def on_question_viewed(sender, question: Question, **extra) -> None:
+    """The asker may earn a view-count badge for this question."""
+    _safely(VIEWED, [question.owner_id], question.id)
+
+
+def connect(app: Flask) -> None:
+    """Connect the receivers (signals are global; connecting twice is harmless)."""
+    signals.vote_cast.connect(on_vote_cast)
+    signals.answer_accepted.connect(on_answer_accepted)
+    signals.answer_posted.connect(on_answer_posted)
+    signals.comment_added.connect(on_comment_added)
+    signals.post_edited.connect(on_post_edited)
+    signals.question_viewed.connect(on_question_viewed)
+
+
+# ---- Reading ----------------------------------------------------------------
+
+
+def get_badge(key: str) -> Badge:
+    """The badge with this key. Raises NotFound."""
+    badge = BY_KEY.get(key)
+    if badge is None:
+        raise NotFound("There is no badge with that name.")
+    return badge
+
+
+def awarded_counts() -> dict[str, int]:
+    """How many times each badge was awarded, by key (one query)."""
+    rows = db.session.execute(
+        select(BadgeAward.badge, func.count()).group_by(BadgeAward.badge)
+    )
+    return {key: count for key, count in rows}
+
+
+def badge_list() -> list[tuple[Badge, int]]:
+    """Every badge with how many times it was awarded, in definition order."""
+    counts = awarded_counts()
+    return [(badge, counts.get(badge.key, 0)) for badge in BADGES]
+
+
+def badge_page(page: int, per_page: int) -> Page:
+    """One page of ``badge_list`` (for the API's list envelope)."""
+    rows = badge_list()
+    start = (page - 1) * per_page
+    return Page(rows[start : start + per_page], page, per_page, len(rows))
+
+
+def awards_page(badge: Badge, page: int, per_page: int) -> Page:
+    """Who earned a badge, newest first.
+
+    Items are ``(award, post, question)``: for per-post awards whose post and
+    question are live, the post and its question (the same for a question);
+    otherwise ``None, None``. A fixed number of queries whatever the page size.
+    """
+    stmt = (
+        select(BadgeAward)
+        .where(BadgeAward.badge == badge.key)
+        .order_by(BadgeAward.created_at.desc(), BadgeAward.id.desc())
+    )
+    result = paginate(stmt, page, per_page)
+    posts = _posts({a.post_id for a in result.items if a.post_id is not None})
+    questions = _posts({p.question_id for p in posts.values() if isinstance(p, Answer)})
+    items = []
+    for award_row in result.items:
+        post = posts.get(award_row.post_id)
+        question = questions.get(getattr(post, "question_id", None), post)
+        if post is None or post.is_deleted or question.is_deleted:
+            post = question = None
+        items.append((award_row, post, question))
+    result.items = items
+    return result
+
+
+def _posts(ids: set[int]) -> dict[int, Post]:
+    """Questions and answers by id, every column loaded (one query, or none)."""
+    if not ids:
+        return {}
+    every = with_polymorphic(Post, [Question, Answer])
+    return {p.id: p for p in db.session.scalars(select(every).where(every.id.in_(ids)))}
+
+
+def user_badges(user_id: int) -> dict:
+    """A user's badges: ``counts`` by class and ``badges`` as (badge, times,
+    first earned) rows, gold first (one query)."""
+    rows = db.session.execute(
+        select(BadgeAward.badge, func.count(), func.min(BadgeAward.created_at))
+        .where(BadgeAward.user_id == user_id)
+        .group_by(BadgeAward.badge)
+    )
+    earned = [(BY_KEY[key], n, first) for key, n, first in rows if key in BY_KEY]
+    earned.sort(key=lambda row: (CLASSES.index(row[0].badge_class), row[0].name))
+    counts = dict.fromkeys(CLASSES, 0)
+    for badge, n, _first in earned:
+        counts[badge.badge_class] += n
+    return {"counts": counts, "badges": earned}
+
+
+def class_counts(user_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """Gold, silver and bronze counts for each user id (one grouped query)."""
+    result = {uid: dict.fromkeys(CLASSES, 0) for uid in user_ids}
+    if not result:
+        return result
+    rows = db.session.execute(
+        select(BadgeAward.user_id, BadgeAward.badge, func.count())
+        .where(BadgeAward.user_id.in_(list(result)))
+        .group_by(BadgeAward.user_id, BadgeAward.badge)
+    )
+    for user_id, key, n in rows:
+        if key in BY_KEY:
+            result[user_id][BY_KEY[key].badge_class] += n
+    return result
+
+
+def earned_keys(user_id: int | None) -> set[str]:
+    """The keys of the badges a user holds (empty for visitors)."""
+    if user_id is None:
+        return set()
+    stmt = select(BadgeAward.badge).where(BadgeAward.user_id == user_id).distinct()
+    return set(db.session.scalars(stmt))

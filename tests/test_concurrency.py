@@ -1,0 +1,237 @@
+"""Concurrent API requests against a served app: votes and accepts stay consistent.
+
+The app is served on 127.0.0.1 by a threaded werkzeug server (one thread per
+request, each with its own database session), and a thread pool fires requests
+at it together. Runs on SQLite and, with FORUM_TEST_DATABASE_URL, PostgreSQL.
+"""
+
+import json
+import random
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from forum.extensions import db
+from forum.models import Post, Question, ReputationEvent, User, Vote
+from forum.services import reputation, tokens
+from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.test_reputation import assert_consistent, live
+
+# No proxy, whatever the environment says: the server is on 127.0.0.1.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+TIMEOUT = 60
+
+
+@pytest.fixture
+def server(app):
+    """Serve ``app`` on 127.0.0.1 (a free port) for the test's duration."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    # The test's own session must not hold a transaction while requests run.
+    db.session.commit()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/api/v1"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        httpd.server_close()
+
+
+def token_for(user: User) -> str:
+    """A bearer token for ``user``."""
+    raw, _ = tokens.create_token(user.username, PASSWORD)
+    return raw
+
+
+def call(base: str, method: str, path: str, token: str, body: dict) -> tuple:
+    """One API request; return (status, decoded JSON or None)."""
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}",
+                 "Content-Type": "application/json"},
+    )  # fmt: skip
+    try:
+        with OPENER.open(request, timeout=TIMEOUT) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        with error:
+            raw = error.read()
+            return error.code, json.loads(raw) if raw else None
+
+
+def burst(base: str, requests: list[tuple]) -> list[tuple]:
+    """Send (method, path, token, body) requests all at once; statuses in order."""
+    start = threading.Barrier(len(requests))
+
+    def send(item):
+        try:
+            start.wait(timeout=TIMEOUT)
+        except threading.BrokenBarrierError:
+            pass  # a slow starter: send anyway
+        return call(base, *item)
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(send, requests))
+
+
+def vote(base, token, post, value) -> tuple:
+    """A vote request for ``burst``."""
+    return ("PUT", f"/posts/{post.id}/vote", token, {"value": value})
+
+
+def accept(base, token, question, answer) -> tuple:
+    """An accepted-answer request for ``burst`` (None un-accepts)."""
+    answer_id = answer.id if answer is not None else None
+    path = f"/questions/{question.id}/accepted-answer"
+    return ("PUT", path, token, {"answer_id": answer_id})
+
+
+def statuses(results) -> set[int]:
+    """The set of status codes of ``burst`` results."""
+    return {status for status, _ in results}
+
+
+def votes_on(post) -> list[Vote]:
+    """The vote rows of a post, read afresh."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(Vote).where(Vote.post_id == post.id)))
+
+
+def score(post) -> int:
+    """A post's stored score, read afresh."""
+    db.session.expire_all()
+    return db.session.get(Post, post.id).score
+
+
+def test_ten_identical_upvotes_count_once(server):
+    answer = make_answer(make_question())
+    voter = make_user(reputation=20)
+    token = token_for(voter)
+    results = burst(server, [vote(server, token, answer, 1)] * 10)
+    assert statuses(results) <= {200, 409}
+    assert any(status == 200 for status, _ in results)
+    for status, body in results:
+        if status == 200:
+            assert body["my_vote"] == 1 and body["score"] == 1
+    assert score(answer) == 1
+    assert [v.user_id for v in votes_on(answer)] == [voter.id]
+    (event,) = live(answer.owner, "answer_upvoted")
+    assert (event.delta, event.actor_id) == (10, voter.id)
+    assert db.session.scalar(select(func.count(ReputationEvent.id)).where(
+        ReputationEvent.kind == "answer_upvoted")) == 1  # fmt: skip
+    assert_consistent()
+
+
+def test_twenty_upvotes_by_twenty_users_all_count(server):
+    question = make_question()
+    crowd = [make_user(reputation=15) for _ in range(20)]
+    results = burst(server, [vote(server, token_for(u), question, 1) for u in crowd])
+    assert statuses(results) == {200}
+    assert score(question) == 20
+    assert len(votes_on(question)) == 20
+    assert reputation.ledger_sum(question.owner_id) == 200
+    assert db.session.get(User, question.owner_id).reputation == 201
+    assert_consistent()
+
+
+def test_concurrent_upvotes_respect_the_daily_cap(server):
+    """Upvotes on different posts of one owner race for the cap's last room."""
+    owner = make_user()
+    question = make_question(owner)
+    answers = [make_answer(make_question(), owner) for _ in range(2)]
+    crowd = [make_user(reputation=15) for _ in range(9)]
+    targets = [question] + answers
+    requests = [
+        vote(server, token_for(u), target, 1) for u in crowd for target in targets
+    ]
+    results = burst(server, requests)
+    assert statuses(results) == {200}
+    assert reputation.ledger_sum(owner.id) == 200  # 27 upvotes, capped
+    assert sum(score(post) for post in targets) == 27
+    assert_consistent()
+
+
+def test_one_users_changes_race_each_other(server):
+    question = make_question()
+    answer = make_answer(question)
+    voter = make_user(reputation=200)
+    token = token_for(voter)
+    rng = random.Random(3)
+    for _ in range(3):
+        values = [rng.choice((1, -1, 0)) for _ in range(8)]
+        results = burst(server, [vote(server, token, answer, v) for v in values])
+        assert statuses(results) <= {200, 409}
+        assert len(votes_on(answer)) <= 1
+        assert_consistent()
+
+
+def test_asker_confirming_staffs_choice_concurrently_pays_two_once(server):
+    question = make_question()
+    answer = make_answer(question)
+    staff = make_user(staff=True)
+    assert call(server, *accept(server, token_for(staff), question, answer))[0] == 200
+    token = token_for(question.owner)
+    results = burst(server, [accept(server, token, question, answer)] * 8)
+    assert statuses(results) <= {200, 409}
+    assert len(live(question.owner, "accepted_answer")) == 1
+    assert len(live(answer.owner, "answer_accepted")) == 1
+    db.session.expire_all()
+    assert db.session.get(Question, question.id).accepted_by == "asker"
+    assert_consistent()
+
+
+def test_a_mixed_burst_keeps_every_invariant(server):
+    """Votes up, down and withdrawn while the asker and staff move the acceptance."""
+    question = make_question()
+    answers = [make_answer(question) for _ in range(3)]
+    posts = [question] + answers
+    asker = token_for(question.owner)
+    staff = token_for(make_user(staff=True))
+    voters = [token_for(make_user(reputation=200)) for _ in range(6)]
+    rng = random.Random(20261124)
+    for _round in range(3):
+        requests = [
+            vote(server, rng.choice(voters), rng.choice(posts), rng.choice((1, -1, 0)))
+            for _ in range(24)
+        ]
+        requests += [
+            accept(server, rng.choice((asker, staff)), question,
+                   rng.choice(answers + [None]))
+            for _ in range(6)
+        ]  # fmt: skip
+        rng.shuffle(requests)
+        results = burst(server, requests)
+        assert statuses(results) <= {200, 409}, results
+        assert_consistent()
+    db.session.expire_all()
+    accepted = db.session.get(Question, question.id).accepted_answer_id
+    assert accepted is None or accepted in {a.id for a in answers}
+
+
+def test_deleting_races_accepting_and_voting(server):
+    """An answer deleted while it is accepted and voted on: no live leftovers."""
+    question = make_question()
+    answers = [make_answer(question) for _ in range(4)]
+    asker = token_for(question.owner)
+    staff = token_for(make_user(staff=True))
+    voters = [token_for(make_user(reputation=200)) for _ in range(4)]
+    for index, answer in enumerate(answers):
+        deleter = staff if index % 2 else token_for(answer.owner)
+        requests = [("DELETE", f"/posts/{answer.id}", deleter, {})]
+        requests += [accept(server, asker, question, answer)]
+        requests += [vote(server, token, answer, 1 - 2 * (n % 2))
+                     for n, token in enumerate(voters)]  # fmt: skip
+        results = burst(server, requests)
+        assert results[0][0] == 204
+        assert results[1][0] in {200, 409, 422}
+        assert {status for status, _ in results[2:]} <= {200, 403, 404, 409}
+        assert_consistent()
