@@ -28,6 +28,7 @@ def create_app(
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_search(app)
     return app
 
 
@@ -120,6 +121,18 @@ def register_template_helpers(app: Flask) -> None:
     from forum.views.helpers import register
 
     register(app)
+
+
+def register_search(app: Flask) -> None:
+    """Index after commits; rebuild a missing or corrupt index on start."""
+    from forum import search
+
+    search.init_app(app)
+    if app.config["SEARCH_CHECK_ON_START"]:
+        with app.app_context():
+            # Before the first migration there are no tables to index yet.
+            if search.tables_ready():
+                search.ensure_index()
 
 
 def register_commands(app: Flask) -> None:

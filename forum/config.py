@@ -128,3 +128,21 @@ class DefaultConfig:
     # Troubleshooter: how long a question must have waited for its first answer.
     BADGE_UNANSWERED_DAYS = 7
     BADGE_AWARDS_PER_PAGE = 50
+
+    # Search. Index updates run after commit: in a background thread per
+    # process ("thread"), waited for by the committing thread ("sync", for
+    # tests), or only by `flask --app forum search sync` ("manual").
+    SEARCH_INDEXING = "thread"
+    # Rebuild a missing or unreadable index when the app starts (logged).
+    SEARCH_CHECK_ON_START = True
+    # How often a process checks the outbox for rows other processes or hosts
+    # wrote (seconds), and how far back it re-reads rows whose ids may have
+    # committed out of order on PostgreSQL.
+    SEARCH_POLL_SECONDS = 2.0
+    SEARCH_LOOKBACK_SECONDS = 60
+    SEARCH_PER_PAGE = 20
+    SIMILAR_LIMIT = 10
+    # Relevance ranking: multipliers applied to the top hits' text scores.
+    SEARCH_BOOST_SOLVED = 0.15
+    SEARCH_BOOST_SCORE = 0.05
+    SEARCH_DUPLICATE_FACTOR = 0.6

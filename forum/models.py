@@ -374,3 +374,14 @@ class BadgeAward(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SearchOutbox(db.Model):
+    """A question whose indexed content changed, written in the same transaction
+    as the change; every index follows these rows (see forum.search)."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

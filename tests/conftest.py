@@ -64,6 +64,10 @@ def make_app(tmp_path, **overrides):
         "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'forum.sqlite'}",
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        # Leave outbox rows for an explicit drain (a Whoosh commit per write
+        # would triple the suite's time); search tests switch to "sync".
+        "SEARCH_INDEXING": "manual",
+        "SEARCH_CHECK_ON_START": False,
     }
     config.update(overrides)
     if not TEST_DATABASE_URL and "DATABASE_URL" not in overrides:

@@ -6,6 +6,7 @@ from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Question, Revision, User, utcnow
+from forum.services import indexing
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -49,6 +50,7 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
         )
     )
     bump_answer_count(question, +1, now)
+    indexing.touch(answer)
     db.session.commit()
     signals.answer_posted.send(None, answer=answer)
     return answer

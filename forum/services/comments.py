@@ -6,7 +6,7 @@ from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Comment, Post, Question, User, utcnow
-from forum.services import permissions, privileges
+from forum.services import indexing, permissions, privileges
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -41,6 +41,7 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
         body_html=str(render_markdown(text)), created_at=utcnow(),
     )  # fmt: skip
     db.session.add(comment)
+    indexing.touch(comment)
     db.session.commit()
     signals.comment_added.send(None, comment=comment)
     return comment
@@ -75,6 +76,7 @@ def edit_comment(actor: User | None, comment: Comment, body: object) -> Comment:
     comment.body_markdown = text
     comment.body_html = str(render_markdown(text))
     comment.last_edited_at = utcnow()
+    indexing.touch(comment)
     db.session.commit()
     return comment
 
@@ -84,6 +86,7 @@ def delete_comment(actor: User | None, comment: Comment) -> None:
     if not permissions.can_delete_comment(actor, comment):
         raise PermissionDenied("You can only delete your own comments.")
     comment.deleted_at = utcnow()
+    indexing.touch(comment)
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Post, Question, Revision, User, Vote, utcnow
-from forum.services import permissions, privileges, reputation, voting
+from forum.services import indexing, permissions, privileges, reputation, voting
 from forum.services.answers import bump_answer_count, check_answer_body
 from forum.services.errors import (
     AuthenticationRequired,
@@ -102,6 +102,7 @@ def edit_post(
         title=new_title, body_markdown=new_body, tags=" ".join(names),
     )  # fmt: skip
     db.session.add(revision)
+    indexing.touch(post)
     db.session.commit()
     signals.post_edited.send(None, post=post, editor=actor)
     return revision
@@ -192,6 +193,7 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
             reputation.record(target.owner_id, "spam_penalty", post_id, actor_id)
             touched.add(target.owner_id)
         reputation.refresh_caches(touched)
+        indexing.touch(target)
         db.session.commit()
 
     with_retry(work)
@@ -245,6 +247,7 @@ def undelete_post(actor: User | None, post: Post) -> None:
         for vote in votes:
             touched |= voting.vote_events(target, vote.user_id, vote.value)
         reputation.refresh_caches(touched)
+        indexing.touch(target)
         db.session.commit()
 
     with_retry(work)

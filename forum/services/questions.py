@@ -23,7 +23,7 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.services import permissions
+from forum.services import indexing, permissions
 from forum.services.errors import AuthenticationRequired, BadRequest, NotFound
 from forum.services.pagination import Page, paginate
 from forum.services.tags import TAG_RE, get_or_create_tags, parse_tags
@@ -93,6 +93,7 @@ def ask_question(
             title=title_text, body_markdown=body_text, tags=" ".join(names),
         )
     )  # fmt: skip
+    indexing.touch(question)
     db.session.commit()
     signals.question_asked.send(None, question=question)
     return question

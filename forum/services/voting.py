@@ -11,7 +11,7 @@ from sqlalchemy import case, delete, func, select, update
 from forum import signals
 from forum.extensions import db
 from forum.models import Answer, Post, Question, User, Vote
-from forum.services import permissions, privileges, reputation
+from forum.services import indexing, permissions, privileges, reputation
 from forum.services.errors import (
     AuthenticationRequired,
     NotFound,
@@ -165,6 +165,7 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
         )
         touched |= vote_events(target, voter_id, value)
         reputation.refresh_caches(touched)
+        indexing.touch(target)
         db.session.commit()
         db.session.refresh(target, ["score"])
         return target.score
@@ -290,6 +291,7 @@ def accept_answer(
             reputation.record(actor_id, "accepted_answer", answer_id, actor_id)
             touched.add(actor_id)
         reputation.refresh_caches(touched)
+        indexing.touch(current)
         db.session.commit()
         db.session.refresh(current)
         return current

@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.extensions import db
-from forum.services.errors import ServiceError
+from forum.services.errors import ServiceError, ValidationError
 
 API_PREFIX = "/api/"
 
@@ -60,7 +60,10 @@ def handle_service_error(error: ServiceError):
     return error_page(
         error.status,
         titles.get(error.status, "Bad request"),
-        " ".join(error.fields.values()) if error.fields else error.message,
+        # A 422's fields say what to fix; other errors' fields echo the input.
+        " ".join(error.fields.values())
+        if isinstance(error, ValidationError) and error.fields
+        else error.message,
         getattr(error, "privilege", None),
     )
 

@@ -1,0 +1,23 @@
+"""Search: a Whoosh index that follows the database's outbox.
+
+``enqueue`` (in a service's transaction), ``drain``/``rebuild``/``check``
+(maintenance), ``search``/``similar`` (reading). The engine stays behind this
+package: nothing else imports whoosh.
+"""
+
+from forum.search.indexer import (
+    BUSY,
+    check,
+    drain,
+    enqueue,
+    ensure_index,
+    init_app,
+    rebuild,
+    tables_ready,
+)
+from forum.search.searching import SORTS, Hit, SearchResult, search, similar
+
+__all__ = [
+    "BUSY", "Hit", "SORTS", "SearchResult", "check", "drain", "enqueue",
+    "ensure_index", "init_app", "rebuild", "search", "similar", "tables_ready",
+]  # fmt: skip

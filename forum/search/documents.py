@@ -1,0 +1,134 @@
+"""Building index documents from the database, in batches (no N+1)."""
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.markup import plain_text
+from forum.models import Answer, Comment, Question, User
+
+
+def _usernames(user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.username).where(User.id.in_(user_ids))
+    )
+    return {uid: name.lower() for uid, name in rows}
+
+
+def load_threads(question_ids: list[int]) -> dict[int, dict]:
+    """Everything the index holds for these questions, in four queries.
+
+    Returns question id -> {"question", "answers", "comments"} for live
+    questions; deleted or missing ids are absent.
+    """
+    if not question_ids:
+        return {}
+    questions = db.session.scalars(
+        select(Question).where(
+            Question.id.in_(question_ids), Question.deleted_at.is_(None)
+        )
+    ).all()
+    live_ids = [q.id for q in questions]
+    answers = db.session.scalars(
+        select(Answer).where(
+            Answer.question_id.in_(live_ids), Answer.deleted_at.is_(None)
+        )
+    ).all()
+    post_ids = live_ids + [a.id for a in answers]
+    comments = db.session.scalars(
+        select(Comment).where(
+            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None)
+        )
+    ).all()
+    by_question: dict[int, dict] = {
+        q.id: {"question": q, "answers": [], "comments": []} for q in questions
+    }
+    question_of = {q.id: q.id for q in questions}
+    for answer in answers:
+        by_question[answer.question_id]["answers"].append(answer)
+        question_of[answer.id] = answer.question_id
+    for comment in comments:
+        by_question[question_of[comment.post_id]]["comments"].append(comment)
+    return by_question
+
+
+def build_document(thread: dict, names: dict[int, str]) -> dict:
+    """The Whoosh document of one question thread."""
+    question: Question = thread["question"]
+    answers: list[Answer] = thread["answers"]
+    people = [question.owner_id] + [a.owner_id for a in answers]
+    users = []
+    for uid in people:
+        if uid is not None and str(uid) not in users:
+            users += [str(uid), names.get(uid, "")]
+    answer_text = " ".join(plain_text(a.body_html) for a in answers)
+    comment_text = " ".join(plain_text(c.body_html) for c in thread["comments"])
+    return {
+        "id": str(question.id),
+        "title": question.title or "",
+        "body": plain_text(question.body_html),
+        "answers": f"{answer_text} {comment_text}".strip(),
+        "tags": ",".join(question.tag_names),
+        "users": ",".join(u for u in users if u),
+        "score": question.score,
+        "answer_count": question.answer_count or 0,
+        "accepted": question.accepted_answer_id is not None,
+        "closed": question.closed_at is not None,
+        "duplicate": question.duplicate_of_id is not None,
+        "created": question.created_at,
+        "activity": question.last_activity_at,
+        "kind": "question",
+    }
+
+
+def documents_for(question_ids: list[int]) -> tuple[list[dict], set[str]]:
+    """Documents for the live questions among ids, and the ids to delete."""
+    threads = load_threads(question_ids)
+    owner_ids = {
+        post.owner_id
+        for thread in threads.values()
+        for post in [thread["question"], *thread["answers"]]
+        if post.owner_id is not None
+    }
+    names = _usernames(owner_ids)
+    docs = [build_document(thread, names) for thread in threads.values()]
+    gone = {str(qid) for qid in question_ids if qid not in threads}
+    return docs, gone
+
+
+def all_question_ids(batch: int = 1000) -> Iterator[list[int]]:
+    """Ids of every live question, in batches, by id."""
+    last = 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Question.id)
+                .where(Question.id > last, Question.deleted_at.is_(None))
+                .order_by(Question.id)
+                .limit(batch)
+            )
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+        db.session.expunge_all()
+
+
+def answer_texts(question_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """(answer id, plain text) of the live answers of these questions."""
+    result: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not question_ids:
+        return result
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.id, Answer.body_html).where(
+            Answer.question_id.in_(question_ids), Answer.deleted_at.is_(None)
+        )
+    )
+    for qid, aid, html in rows:
+        result[qid].append((aid, plain_text(html)))
+    return result

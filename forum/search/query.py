@@ -1,0 +1,241 @@
+"""The search syntax (Stack Exchange style) turned into Whoosh queries.
+
+Never raises on user input: unknown operators, stray quotes or brackets are
+read as plain words, and an over-long query is truncated.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from whoosh import query as wq
+
+from forum.search.schema import TEXT_ANALYZER
+
+MAX_QUERY_LENGTH = 300
+MAX_TERMS = 32
+QUESTION_FIELDS = ("title", "body")
+ALL_TEXT_FIELDS = ("title", "body", "answers")
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<neg>-)?
+    (?:
+        "(?P<phrase>[^"]*)"              # "exact phrase"
+      | \[(?P<tag>[^\[\]\s]+)\]          # [tag]
+      | (?P<op>[a-z]+):(?P<val>\S+)      # key:value
+      | (?P<word>\S+)                    # anything else
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_RANGE_RE = re.compile(r"^(-?\d+)?(\.\.)?(-?\d+)?$")
+
+
+@dataclass
+class ParsedQuery:
+    """The parts of a search: text clauses, filters and what the page echoes."""
+
+    text: list = field(default_factory=list)  # lists of alternatives (OR groups)
+    excluded: list = field(default_factory=list)
+    filters: list = field(default_factory=list)
+    text_fields: tuple = ALL_TEXT_FIELDS
+    words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing at all was asked for."""
+        return not (self.text or self.filters or self.excluded)
+
+
+def analyzed(word: str) -> list[str]:
+    """The index terms a word becomes (stemmed, folded; stop words vanish)."""
+    return [token.text for token in TEXT_ANALYZER(word)]
+
+
+def text_clause(word: str, fields) -> wq.Query | None:
+    """Match one word in any of the text fields (None for a stop word)."""
+    terms = analyzed(word)
+    if not terms:
+        return None
+    per_term = [wq.Or([wq.Term(f, t) for f in fields]) for t in terms]
+    return per_term[0] if len(per_term) == 1 else wq.And(per_term)
+
+
+def phrase_clause(text: str, fields) -> wq.Query | None:
+    """Match an exact phrase in any of the text fields."""
+    terms = analyzed(text)
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return wq.Or([wq.Term(f, terms[0]) for f in fields])
+    return wq.Or([wq.Phrase(f, terms) for f in fields])
+
+
+def _int_range(value: str, fieldname: str) -> wq.Query | None:
+    """``3`` (at least 3, as on Stack Exchange), ``3..``, ``..5``, ``1..5``."""
+    match = _RANGE_RE.match(value)
+    if not match or not (match.group(1) or match.group(3)):
+        return None
+    low = int(match.group(1)) if match.group(1) else None
+    high = int(match.group(3)) if match.group(3) else None
+    if not match.group(2) and fieldname == "answer_count":
+        high = low  # answers:0 means exactly none
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    try:
+        return wq.NumericRange(fieldname, low, high)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _date(value: str, end: bool) -> datetime | None:
+    """Parse ``2025``, ``2025-06`` or ``2025-06-30`` as the start or end of it."""
+    parts = value.split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return None
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+        if len(parts) > 2:
+            day = int(parts[2])
+        elif end:
+            next_month = datetime(year + month // 12, month % 12 + 1, 1)
+            day = (next_month - datetime(year, month, 1)).days
+        else:
+            day = 1
+        moment = datetime(year, month, day)
+    except (ValueError, OverflowError):
+        return None
+    return moment.replace(hour=23, minute=59, second=59) if end else moment
+
+
+def _date_range(value: str) -> wq.Query | None:
+    start_text, sep, end_text = value.partition("..")
+    start = _date(start_text, end=False) if start_text else None
+    end_source = end_text if sep else start_text
+    end = _date(end_source, end=True) if end_source else None
+    if (start_text and start is None) or (end_source and end is None):
+        return None
+    if start is None and end is None:
+        return None
+    return wq.DateRange("created", start, end)
+
+
+_BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "no": False, "false": False,
+                  "0": False}  # fmt: skip
+
+
+def operator_filter(op: str, value: str, users) -> tuple[str, object] | None:
+    """Turn ``op:value`` into ("filter", query) or ("fields", fields), else None.
+
+    ``users`` resolves a user name or id to the index's user key (or None).
+    """
+    op = op.lower()
+    low = value.lower()
+    if op == "tag":
+        return ("filter", wq.Term("tags", low))
+    if op == "user":
+        key = users(value)
+        return ("filter", wq.Term("users", key)) if key else ("filter", wq.NullQuery)
+    if op == "is":
+        if low == "question":
+            return ("fields", QUESTION_FIELDS)
+        if low == "answer":
+            return ("fields", ("answers",))
+        if low in ("solved", "accepted"):
+            return ("filter", wq.Term("accepted", True))
+        if low in ("unsolved", "unaccepted"):
+            return ("filter", wq.Term("accepted", False))
+        return None
+    if op in ("answers", "score"):
+        built = _int_range(value, "answer_count" if op == "answers" else "score")
+        return ("filter", built) if built is not None else None
+    if op == "created":
+        built = _date_range(value)
+        return ("filter", built) if built is not None else None
+    if op in ("closed", "duplicate") and low in _BOOLEAN_WORDS:
+        return ("filter", wq.Term(op, _BOOLEAN_WORDS[low]))
+    return None
+
+
+def parse(raw: str, users=lambda value: None) -> ParsedQuery:
+    """Parse the search box's text; never raises."""
+    text = (raw or "")[:MAX_QUERY_LENGTH]
+    parsed = ParsedQuery()
+    pending_or = False
+    count = 0
+    for match in _TOKEN_RE.finditer(text):
+        count += 1
+        if count > MAX_TERMS:
+            break
+        neg = bool(match.group("neg"))
+        word = match.group("word")
+        if word is not None and word.upper() == "OR" and not neg:
+            pending_or = bool(parsed.text)
+            continue
+        clause: wq.Query | None = None
+        plain: str | None = None
+        if match.group("phrase") is not None:
+            clause = ("phrase", match.group("phrase"))
+        elif match.group("tag") is not None:
+            clause = ("filter", wq.Term("tags", match.group("tag").lower()))
+        elif match.group("op") is not None:
+            result = operator_filter(match.group("op"), match.group("val"), users)
+            if result is None:
+                plain = match.group(0).lstrip("-")
+            elif result[0] == "fields":
+                parsed.text_fields = result[1]
+                continue
+            else:
+                clause = result
+        else:
+            plain = word
+        if plain is not None:
+            # Unbalanced quotes and brackets are just punctuation.
+            plain = plain.strip('"[]')
+            if not plain:
+                continue
+            clause = ("word", plain)
+            if not neg:
+                parsed.words.append(plain)
+        kind, payload = clause
+        if kind == "filter":
+            (parsed.excluded if neg else parsed.filters).append(("query", payload))
+            pending_or = False
+            continue
+        if neg:
+            parsed.excluded.append((kind, payload))
+        elif pending_or:
+            parsed.text[-1].append((kind, payload))
+        else:
+            parsed.text.append([(kind, payload)])
+        pending_or = False
+    return parsed
+
+
+def _clause(kind: str, payload, fields) -> wq.Query | None:
+    if kind == "query":
+        return payload
+    if kind == "phrase":
+        return phrase_clause(payload, fields)
+    return text_clause(payload, fields)
+
+
+def build(parsed: ParsedQuery) -> wq.Query:
+    """The Whoosh query for a parsed search (all text groups must match)."""
+    fields = parsed.text_fields
+    musts: list[wq.Query] = []
+    for group in parsed.text:
+        options = [c for c in (_clause(k, p, fields) for k, p in group) if c]
+        if options:
+            musts.append(options[0] if len(options) == 1 else wq.Or(options))
+    musts.extend(payload for _, payload in parsed.filters)
+    if not musts:
+        musts.append(wq.Every())
+    positive = musts[0] if len(musts) == 1 else wq.And(musts)
+    negatives = [c for c in (_clause(k, p, ALL_TEXT_FIELDS) for k, p in parsed.excluded)
+                 if c]  # fmt: skip
+    if negatives:
+        return wq.AndNot(positive, wq.Or(negatives))
+    return positive

@@ -1,0 +1,263 @@
+"""Running searches: one cached searcher per process, re-opened when stale."""
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import func, select
+from whoosh import highlight
+from whoosh import query as wq
+from whoosh.index import EmptyIndexError
+
+from forum.extensions import db
+from forum.markup import plain_text
+from forum.models import Question
+from forum.search import query as sq
+from forum.search.documents import answer_texts
+from forum.search.indexer import ensure_index, store
+from forum.search.schema import TEXT_ANALYZER
+
+SORTS = ("relevance", "newest", "votes")
+RERANK_DEPTH = 200
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def searcher():
+    """A searcher on the live generation; a new one when the index changed.
+
+    Never ``Searcher.refresh()``: it keeps stale segments in every Whoosh fork.
+    """
+    idx_store = store()
+    key = str(idx_store.root)
+    with _lock:
+        name = idx_store.current_name()
+        if name is None:
+            ensure_index()
+            name = idx_store.current_name()
+        cached = _cache.get(key)
+        if cached and cached[0] == name and cached[1].up_to_date():
+            return cached[1]
+        fresh = idx_store.open(name).searcher()
+        _cache[key] = (name, fresh)
+        # The previous searcher may still be in use by another thread; it is
+        # closed when garbage collected.
+        return fresh
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with <mark> around matches, and nothing else."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        """Wrap one matched token in <mark>, escaped."""
+        ttext = highlight.htmlescape(highlight.get_text(text, token, replace))
+        return f"<mark>{ttext}</mark>"
+
+
+@dataclass
+class Hit:
+    """One search result: the question, the matching answer, snippets."""
+
+    question: Question
+    answer_id: int | None = None
+    highlights: list[Markup] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    """A page of hits and what the page shows around them."""
+
+    hits: list[Hit]
+    total: int
+    exact_total: bool
+    page: int
+    per_page: int
+    suggestion: str | None = None
+
+    @property
+    def has_more(self) -> bool:
+        """Whether a later page exists."""
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def user_key(value: str) -> str | None:
+    """The index key of ``user:`` (a user id, or a username any case)."""
+    value = value.strip()
+    if value.isdigit():
+        return value
+    return value.lower() or None
+
+
+def _boost(score: float, fields: dict) -> float:
+    config = current_app.config
+    factor = 1.0 + (config["SEARCH_BOOST_SOLVED"] if fields.get("accepted") else 0)
+    factor *= 1.0 + config["SEARCH_BOOST_SCORE"] * math.log1p(
+        max(fields.get("score") or 0, 0)
+    )
+    if fields.get("duplicate"):
+        factor *= config["SEARCH_DUPLICATE_FACTOR"]
+    return score * factor
+
+
+def _ranked(s, q, sort: str, page: int, per_page: int):
+    """(ids of this page, total, exact?) for a query and sort order."""
+    wanted = page * per_page
+    if sort == "relevance":
+        depth = max(wanted, RERANK_DEPTH)
+        results = s.search(q, limit=depth)
+        scored = [
+            (_boost(hit.score or 0.0, hit.fields()), hit["id"]) for hit in results
+        ]
+        scored.sort(key=lambda pair: -pair[0])
+        ids = [doc_id for _, doc_id in scored]
+    else:
+        results = s.search(
+            q, limit=wanted, sortedby="created" if sort == "newest" else "score",
+            reverse=True,
+        )  # fmt: skip
+        ids = [hit["id"] for hit in results]
+    exact = results.has_exact_length()
+    total = len(results) if exact else results.estimated_length()
+    return ids[(page - 1) * per_page : wanted], total, exact
+
+
+def _highlights(ids: list[int], terms: set[str], want_answers: bool) -> dict:
+    """Snippets per question id: from the body, else the best matching answer."""
+    questions = {
+        q.id: q
+        for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))
+    }
+    answers = answer_texts(ids)
+    fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
+    formatter = MarkFormatter()
+    result = {}
+    for qid in ids:
+        question = questions.get(qid)
+        if question is None:
+            continue
+        snippets = []
+        answer_id = None
+        if not want_answers:
+            text = plain_text(question.body_html)
+            snippet = highlight.highlight(
+                text, terms, TEXT_ANALYZER, fragmenter, formatter, top=2
+            )
+            if snippet:
+                snippets.append(Markup(snippet))
+        if not snippets:
+            best = (0, None, "")
+            for aid, text in answers.get(qid, []):
+                found = sum(1 for t in TEXT_ANALYZER(text) if t.text in terms)
+                if found > best[0]:
+                    best = (found, aid, text)
+            if best[1] is not None:
+                answer_id = best[1]
+                snippet = highlight.highlight(
+                    best[2], terms, TEXT_ANALYZER, fragmenter, formatter, top=2
+                )
+                if snippet:
+                    snippets.append(Markup(snippet))
+        if not snippets:
+            start = plain_text(question.body_html)[:200]
+            snippets.append(Markup.escape(start))
+        result[qid] = (question, answer_id, snippets)
+    return result
+
+
+def _suggest(s, parsed: sq.ParsedQuery, raw: str, found: int) -> str | None:
+    """A corrected query when some word is unknown and the correction finds more."""
+    if not parsed.words:
+        return None
+    corrector = s.corrector("title")
+    corrected = raw
+    changed = False
+    for word in parsed.words:
+        terms = sq.analyzed(word)
+        if not terms or any(s.doc_frequency(f, t) for f in ("title", "body")
+                            for t in terms):  # fmt: skip
+            continue
+        options = corrector.suggest(word.lower(), limit=1, maxdist=2)
+        if options and options[0] != word.lower():
+            corrected = corrected.replace(word, options[0], 1)
+            changed = True
+    if not changed:
+        return None
+    better = s.search(sq.build(sq.parse(corrected, user_key)), limit=1)
+    return corrected if better.estimated_length() > found else None
+
+
+def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20):
+    """Run a search in the site's syntax. Never raises for odd input.
+
+    Raises forum.services.errors.BadRequest for an unknown sort only.
+    """
+    from forum.services.errors import BadRequest
+
+    if sort not in SORTS:
+        raise BadRequest(
+            f"sort must be one of {', '.join(SORTS)}.", {"sort": sort[:50]}
+        )
+    parsed = sq.parse(raw or "", user_key)
+    if parsed.is_empty:
+        return SearchResult([], 0, True, page, per_page)
+    q = sq.build(parsed)
+    s = searcher()
+    ids, total, exact = _ranked(s, q, sort, page, per_page)
+    terms = {text.decode() if isinstance(text, bytes) else text
+             for fieldname, text in q.all_terms()
+             if fieldname in sq.ALL_TEXT_FIELDS}  # fmt: skip
+    int_ids = [int(i) for i in ids]
+    found = _highlights(int_ids, terms, parsed.text_fields == ("answers",))
+    hits = [Hit(*found[i]) for i in int_ids if i in found]
+    suggestion = _suggest(s, parsed, raw, total) if total < 5 else None
+    return SearchResult(hits, total, exact, page, per_page, suggestion)
+
+
+def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = None):
+    """Questions like a draft's title (and body): for asking and related boxes."""
+    words = sq.analyzed((title or "")[: sq.MAX_QUERY_LENGTH])
+    extra = sq.analyzed((body or "")[:500])[:20]
+    if not words and not extra:
+        return []
+    clauses = [wq.Term("title", t, boost=3.0) for t in dict.fromkeys(words)]
+    clauses += [wq.Term("body", t) for t in dict.fromkeys(words)]
+    clauses += [wq.Term("body", t, boost=0.3) for t in dict.fromkeys(extra)]
+    q = wq.Or(clauses)
+    if exclude is not None:
+        q = wq.AndNot(q, wq.Term("id", str(exclude)))
+    s = searcher()
+    results = s.search(q, limit=limit * 3)
+    scored = sorted(
+        ((_boost(hit.score or 0.0, hit.fields()), int(hit["id"])) for hit in results),
+        key=lambda pair: -pair[0],
+    )
+    ids = [qid for _, qid in scored[:limit]]
+    rows = {
+        q.id: q
+        for q in db.session.scalars(
+            select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        )
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+def index_counts() -> tuple[int, int]:
+    """(live questions in the database, documents in the index)."""
+    live = db.session.scalar(
+        select(func.count(Question.id)).where(Question.deleted_at.is_(None))
+    )
+    try:
+        return live, searcher().doc_count()
+    except EmptyIndexError:
+        return live, 0
