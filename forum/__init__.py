@@ -98,12 +98,13 @@ def register_blueprints(app: Flask) -> None:
         help,
         posts,
         questions,
+        search,
         tags,
         users,
         votes,
     )
 
-    for module in (auth, questions, posts, tags, users, badges, votes, help):
+    for module in (auth, questions, posts, tags, users, badges, votes, help, search):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 

@@ -1,6 +1,9 @@
 """``flask --app forum <command>``: users, demo content and maintenance."""
 
+import signal
 import sys
+import time
+from datetime import datetime
 from typing import NoReturn
 
 import click
@@ -8,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from forum import demo
+from forum.extensions import db
 from forum.models import ROLE_STAFF, ROLE_USER
 from forum.services import maintenance, reputation, users
 from forum.services.errors import ServiceError
@@ -17,6 +21,9 @@ demo_cli = AppGroup("demo", help="Demo content for a first look at the site.")
 badges_cli = AppGroup("badges", help="Award badges earned before the rules ran.")
 reputation_cli = AppGroup(
     "reputation", help="Check or rebuild the cached reputation from the ledger."
+)
+search_cli = AppGroup(
+    "search", help="Rebuild, sync or check the search index (a cache of the database)."
 )
 
 
@@ -144,6 +151,130 @@ def award_badges() -> None:
     click.echo(f"Awarded {total} new badge{'' if total == 1 else 's'}.")
 
 
+@search_cli.command("rebuild")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 32),
+    default=1,
+    show_default=True,
+    help="Indexing processes (Whoosh's multiprocess writer).",
+)
+def rebuild_search(procs: int) -> None:
+    """Build a new index from the database and swap it in atomically."""
+    from forum.search import documents, indexer
+
+    total = documents.live_question_count()
+    with click.progressbar(length=total, label="Indexing questions") as bar:
+        count = indexer.rebuild(progress=bar.update, procs=procs)
+    name = indexer.store().current_name()
+    click.echo(f"Indexed {count} question(s); {name} is the live index now.")
+
+
+@search_cli.command("sync")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep running as a dedicated indexer, applying new rows every "
+    "SEARCH_POLL_SECONDS until SIGTERM or Ctrl-C.",
+)
+@click.option(
+    "--prune-days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Also delete outbox rows older than N days that this index has applied "
+    "(only when every other host's index has applied them too).",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait while another process holds the index's write lock.",
+)
+def sync_search(follow: bool, prune_days: float | None, wait: float) -> None:
+    """Apply the outbox rows the index has not applied yet."""
+    from forum.search import indexer
+
+    if indexer.ensure_index():
+        click.echo("The index was missing or unreadable: rebuilt from the database.")
+    if follow:
+        follow_outbox(prune_days)
+        return
+    applied = indexer.drain_until_done(time.monotonic() + wait)
+    if applied == indexer.BUSY:
+        click.secho(
+            f"Error: another process held the index's write lock for {wait:g}s; "
+            "the rows stay pending (run sync again).",
+            fg="red",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"Applied {applied} outbox row(s); the index is up to date.")
+    if prune_days is not None:
+        removed = indexer.prune(prune_days)
+        click.echo(f"Pruned {removed} outbox row(s) older than {prune_days:g} days.")
+
+
+def follow_outbox(prune_days: float | None) -> None:
+    """Drain every SEARCH_POLL_SECONDS until SIGTERM/SIGINT (then exit cleanly)."""
+    from forum.search import indexer
+
+    stopping: list[int] = []
+
+    def on_signal(signum, frame) -> None:
+        # Only a flag: a drain in progress finishes its index commit first.
+        stopping.append(signum)
+
+    previous = {
+        sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    poll = float(current_app.config["SEARCH_POLL_SECONDS"])
+    click.echo(f"Following the outbox every {poll:g}s (SIGTERM or Ctrl-C stops).")
+    next_prune = 0.0
+    try:
+        while not stopping:
+            pause = poll
+            try:
+                applied = indexer.drain()
+                if applied == indexer.BUSY:
+                    pause = min(poll, 0.25)  # the holder may not see our rows
+                elif applied:
+                    stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
+                    click.echo(f"{stamp} applied {applied} outbox row(s)")
+                if prune_days is not None and time.monotonic() >= next_prune:
+                    removed = indexer.prune(prune_days)
+                    click.echo(f"Pruned {removed} outbox row(s).")
+                    next_prune = time.monotonic() + 3600
+            except Exception as error:  # keep following: the database may return
+                click.echo(f"search sync failed, will retry: {error!r}", err=True)
+            finally:
+                db.session.remove()
+            deadline = time.monotonic() + pause
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.1, pause))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Stopped following the outbox.")
+
+
+@search_cli.command("check")
+def check_search() -> None:
+    """Compare the database with the index: list differences, exit 1 if any."""
+    from forum.search import indexer
+
+    problems = indexer.check()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(
+            f"{len(problems)} problem(s): `search sync` applies pending rows, "
+            "`search rebuild` rebuilds the index."
+        )
+        sys.exit(1)
+    click.echo("The search index matches the database; no outbox rows are pending.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
@@ -151,3 +282,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(recount)
     app.cli.add_command(reputation_cli)
+    app.cli.add_command(search_cli)

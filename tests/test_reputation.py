@@ -70,13 +70,12 @@ def live(user: User, kind: str) -> list[ReputationEvent]:
 
 
 def assert_consistent() -> None:
-    """The ledger agrees with everything it derives from (used after every scenario).
-
-    Caches equal ``max(1, 1 + sum)``, scores equal the sum of votes, reversals
-    mirror an unreversed original, the accepted answer is a live answer of its
-    question, and the live (unreversed) events are exactly those the current
-    votes, acceptances and spam deletions earn, within the daily cap.
-    """
+    """Check the ledger against everything it derives from (after every scenario)."""
+    # Caches equal max(1, 1 + sum), scores equal the sum of votes, reversals
+    # mirror an unreversed original and are unique, the accepted answer is a
+    # live answer of its question, and the live (unreversed) events are exactly
+    # those the current votes, acceptances and spam deletions earn, within the
+    # daily cap.
     db.session.expire_all()
     assert reputation.drift() == []
     totals = dict(

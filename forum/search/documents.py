@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.markup import plain_text
@@ -27,22 +27,24 @@ def load_threads(question_ids: list[int]) -> dict[int, dict]:
     """
     if not question_ids:
         return {}
+    # populate_existing: the session may hold copies loaded before the commit
+    # being indexed; the index must get what the database has now.
     questions = db.session.scalars(
-        select(Question).where(
-            Question.id.in_(question_ids), Question.deleted_at.is_(None)
-        )
+        select(Question)
+        .where(Question.id.in_(question_ids), Question.deleted_at.is_(None))
+        .execution_options(populate_existing=True)
     ).all()
     live_ids = [q.id for q in questions]
     answers = db.session.scalars(
-        select(Answer).where(
-            Answer.question_id.in_(live_ids), Answer.deleted_at.is_(None)
-        )
+        select(Answer)
+        .where(Answer.question_id.in_(live_ids), Answer.deleted_at.is_(None))
+        .execution_options(populate_existing=True)
     ).all()
     post_ids = live_ids + [a.id for a in answers]
     comments = db.session.scalars(
-        select(Comment).where(
-            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None)
-        )
+        select(Comment)
+        .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
+        .execution_options(populate_existing=True)
     ).all()
     by_question: dict[int, dict] = {
         q.id: {"question": q, "answers": [], "comments": []} for q in questions
@@ -100,8 +102,18 @@ def documents_for(question_ids: list[int]) -> tuple[list[dict], set[str]]:
     return docs, gone
 
 
+def live_question_count() -> int:
+    """How many questions are not deleted (what a rebuild indexes)."""
+    stmt = select(func.count(Question.id)).where(Question.deleted_at.is_(None))
+    return db.session.scalar(stmt) or 0
+
+
 def all_question_ids(batch: int = 1000) -> Iterator[list[int]]:
-    """Ids of every live question, in batches, by id."""
+    """Ids of every live question, in batches, by id.
+
+    The session's identity map holds loaded objects weakly, so a long build
+    does not grow it; nothing is expunged (the caller's objects stay usable).
+    """
     last = 0
     while True:
         ids = list(
@@ -116,7 +128,6 @@ def all_question_ids(batch: int = 1000) -> Iterator[list[int]]:
             return
         yield ids
         last = ids[-1]
-        db.session.expunge_all()
 
 
 def answer_texts(question_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

@@ -3,26 +3,36 @@
 The database is the source of truth. Every change to indexed content adds a
 ``SearchOutbox`` row in its own transaction (``enqueue``); after the commit the
 row is applied to the index by whichever process gets the Whoosh write lock
-first (``drain``, never waiting for it). Each index remembers the last row it
-applied (its watermark) plus the ids applied in the last
-SEARCH_LOOKBACK_SECONDS, because on PostgreSQL ids can commit out of order;
-re-applying a row is harmless (documents are rebuilt from the database).
+first (``drain``, never waiting for it). Re-applying a row is harmless:
+documents are rebuilt from the database, not from the row.
+
+Each index remembers which rows it applied (forum.search.outbox), so every
+process and every host with its own index follows the same outbox. Modes
+(SEARCH_INDEXING): "thread" drains on a background thread after each commit
+and every SEARCH_POLL_SECONDS; "sync" drains before the committing call
+returns (tests); "manual" leaves rows to ``drain()`` / ``flask search sync``.
 """
 
+import atexit
 import logging
 import threading
-from datetime import timedelta
+import time
+from collections import Counter
 
 from flask import Flask, current_app
-from sqlalchemy import event, func, inspect, or_, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from whoosh.index import EmptyIndexError, LockError
+from whoosh import query as wq
+from whoosh.index import LockError
 
 from forum.extensions import db
-from forum.models import SearchOutbox, utcnow
+from forum.models import Question, SearchOutbox, utcnow
+from forum.search import outbox
 from forum.search.documents import all_question_ids, documents_for
-from forum.search.store import IndexStore
+from forum.search.outbox import BATCH
+from forum.search.schema import make_schema
+from forum.search.store import IndexStore, empty_state
 
 log = logging.getLogger("forum.search")
 
@@ -40,22 +50,6 @@ def enqueue(question_id: int) -> None:
     db.session.info["search_pending"] = True
 
 
-def pending_rows(state: dict, limit: int = 5000) -> list[SearchOutbox]:
-    """Outbox rows this index has not applied yet."""
-    since = utcnow() - timedelta(seconds=current_app.config["SEARCH_LOOKBACK_SECONDS"])
-    recent = state["recent"]
-    late = SearchOutbox.created_at > since
-    if recent:
-        late = late & SearchOutbox.id.not_in(recent)
-    stmt = (
-        select(SearchOutbox)
-        .where(or_(SearchOutbox.id > state["watermark"], late))
-        .order_by(SearchOutbox.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
-
-
 def apply_ids(writer, question_ids: list[int]) -> None:
     """Re-index (or remove) these questions with an open writer."""
     for start in range(0, len(question_ids), 500):
@@ -66,17 +60,8 @@ def apply_ids(writer, question_ids: list[int]) -> None:
             writer.delete_by_term("id", doc_id)
 
 
-def drain() -> int:
-    """Apply pending outbox rows to the live index.
-
-    Returns how many rows were applied, or BUSY when another writer holds the
-    lock (it, or a later drain, will apply them). Never blocks on the lock.
-    """
-    idx_store = store()
-    name = idx_store.current_name()
-    if name is None:
-        ensure_index()
-        name = idx_store.current_name()
+def _drain_batch(idx_store: IndexStore, name: str, limit: int) -> int:
+    """Apply up to ``limit`` pending rows to generation ``name`` (or BUSY)."""
     ix = idx_store.open(name)
     try:
         writer = ix.writer(timeout=0)
@@ -84,42 +69,75 @@ def drain() -> int:
         return BUSY
     try:
         state = idx_store.read_state(name)
-        rows = pending_rows(state)
-        if not rows:
+        rows = outbox.pending_rows(state, limit)
+        if rows:
+            apply_ids(writer, sorted({qid for _, qid in rows}))
+            writer.commit()
+        else:
             writer.cancel()
-            return 0
-        apply_ids(writer, sorted({row.question_id for row in rows}))
-        writer.commit()
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
     finally:
         db.session.rollback()  # end the read transaction; nothing was written
-    since = utcnow() - timedelta(seconds=current_app.config["SEARCH_LOOKBACK_SECONDS"])
-    recent = set(state["recent"]) | {r.id for r in rows if r.created_at > since}
-    watermark = max(state["watermark"], max(r.id for r in rows))
-    idx_store.write_state(name, {"watermark": watermark, "recent": sorted(recent)})
+    # Written after the lock is released: a drain that slipped in between read
+    # the older state, so at worst it re-applies rows (never skips any).
+    applied = [row_id for row_id, _ in rows]
+    new_state = outbox.advance(state, applied, time.time(), outbox.lookback())
+    if new_state != state:
+        idx_store.write_state(name, new_state)
     return len(rows)
 
 
-def rebuild(progress=None, procs: int = 1) -> int:
-    """Build a new generation from the database and make it live atomically.
+def drain(limit: int = BATCH) -> int:
+    """Apply pending outbox rows to the live index, a batch per index commit.
 
-    Searches keep using the old generation until the swap. Returns how many
-    questions were indexed; ``progress(n)`` is called after each batch.
+    Returns how many rows were applied, or BUSY when another writer holds the
+    lock (it, or a later drain, will apply them). Never blocks on the lock.
+    Rolls back the session's transaction (call it with nothing uncommitted).
     """
     idx_store = store()
-    # Rows up to here are covered by reading the database afterwards.
-    watermark = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    applied = 0
+    while True:
+        name = idx_store.current_name()
+        if name is None:
+            ensure_index()
+            name = idx_store.current_name()
+        done = _drain_batch(idx_store, name, limit)
+        if done == BUSY:
+            return BUSY
+        applied += done
+        # A rebuild may have swapped generations meanwhile: catch the new one up.
+        if done < limit and idx_store.current_name() == name:
+            return applied
+
+
+def drain_until_done(deadline: float, stop: threading.Event | None = None) -> int:
+    """Drain, retrying while another writer holds the lock, until ``deadline``
+    (time.monotonic) or ``stop``; returns rows applied or BUSY if time ran out."""
+    while True:
+        done = drain()
+        if done != BUSY or time.monotonic() >= deadline:
+            return done
+        if stop is not None and stop.is_set():
+            return BUSY
+        time.sleep(0.05)
+
+
+def _build(idx_store: IndexStore, progress, procs: int) -> int:
+    # Rows up to the snapshot are covered by reading the database afterwards.
+    state = outbox.snapshot()
     name = idx_store.new_generation()
-    ix = idx_store.open(name)
-    writer = (
-        ix.writer(procs=procs, limitmb=256, multisegment=True)
-        if procs > 1
-        else ix.writer(limitmb=256)
-    )
+    writer = None
     count = 0
     try:
+        ix = idx_store.open(name)
+        writer = (
+            ix.writer(procs=procs, limitmb=256, multisegment=True)
+            if procs > 1
+            else ix.writer(limitmb=256)
+        )
         for ids in all_question_ids():
             docs, _ = documents_for(ids)
             for doc in docs:
@@ -129,27 +147,54 @@ def rebuild(progress=None, procs: int = 1) -> int:
                 progress(len(ids))
         writer.commit()
     except BaseException:
-        writer.cancel()
+        if writer is not None and not writer.is_closed:
+            writer.cancel()
+        idx_store.discard(name)
         raise
-    idx_store.publish(name, {"watermark": watermark, "recent": []})
+    idx_store.publish(name, state)
     log.info("search index rebuilt: %d questions in %s", count, name)
     return count
 
 
+def rebuild(progress=None, procs: int = 1) -> int:
+    """Build a new generation from the database and make it live atomically.
+
+    Searches keep using the old generation until the swap; one build runs at a
+    time. Returns how many questions were indexed; ``progress(n)`` is called
+    after each batch of ``n`` questions; ``procs`` > 1 uses Whoosh's
+    multiprocess writer.
+    """
+    idx_store = store()
+    with _process_lock, idx_store.exclusive():
+        return _build(idx_store, progress, procs)
+
+
+def _signature(schema) -> list[tuple[str, str]]:
+    return sorted((name, type(field).__name__) for name, field in schema.items())
+
+
 def _readable(idx_store: IndexStore) -> bool:
+    """Whether the live generation opens, reads, and has the current schema."""
     name = idx_store.current_name()
     if name is None:
         return False
     try:
-        idx_store.open(name).close()
-    except (EmptyIndexError, OSError, ValueError, EOFError) as error:
-        log.warning("search index %s is unreadable (%s)", name, error)
+        ix = idx_store.open(name)
+        if _signature(ix.schema) != _signature(make_schema()):
+            log.warning("search index %s has an older schema", name)
+            return False
+        with ix.searcher() as searcher:
+            searcher.doc_count()
+            next(searcher.all_stored_fields(), None)
+            searcher.document_number(id="0")
+    except Exception as error:  # whatever garbage on disk makes Whoosh raise
+        log.warning("search index %s is unreadable (%r)", name, error)
         return False
     return True
 
 
 def ensure_index() -> bool:
-    """Rebuild a missing or unreadable index (logged). Returns True if rebuilt.
+    """Rebuild a missing, unreadable or outdated index (logged). True if rebuilt.
 
     One process rebuilds; the others wait for it and then use its index.
     """
@@ -160,77 +205,102 @@ def ensure_index() -> bool:
         if _readable(idx_store):
             return False
         log.warning("building the search index in %s from the database", idx_store.root)
-        rebuild()
+        _build(idx_store, None, 1)
     return True
 
 
-_process_lock = threading.Lock()
+_process_lock = threading.RLock()
 
 
 class BackgroundIndexer:
-    """One thread per process that drains the outbox after commits and polls it
-    for rows written by other processes or hosts."""
+    """One thread per process that drains the outbox after local commits and
+    every SEARCH_POLL_SECONDS (rows written by other processes or hosts)."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.wake = threading.Event()
+        self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
-    def notify(self) -> None:
-        """Ask for a drain soon (starts the thread on first use)."""
+    def start(self) -> None:
+        """Start the thread unless it runs (also after a fork, or if it died)."""
         with self.lock:
+            if self.stopping.is_set():
+                return
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
                     target=self.run, name="forum-search-indexer", daemon=True
                 )
                 self.thread.start()
+                atexit.register(self.stop)
+
+    def notify(self) -> None:
+        """Ask for a drain soon (starts the thread on first use)."""
+        self.start()
         self.wake.set()
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Apply what is committed so far, then end the thread (waits ``timeout``)."""
+        atexit.unregister(self.stop)
+        self.stopping.set()
+        self.wake.set()
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
     def run(self) -> None:
-        """Drain on every wake-up and every poll interval, forever."""
+        """Drain on start, on every wake-up and every poll interval."""
         poll = self.app.config["SEARCH_POLL_SECONDS"]
-        while True:
-            self.wake.wait(timeout=poll)
+        while not self.stopping.is_set():
             self.wake.clear()
-            with self.app.app_context():
-                try:
-                    while drain() == BUSY:
-                        # Another process is writing: try again shortly so
-                        # rows it did not see are still applied.
-                        self.wake.wait(timeout=0.25)
-                        self.wake.clear()
-                except (SQLAlchemyError, OSError, EmptyIndexError) as error:
-                    log.warning("search indexing failed, will retry: %s", error)
-                finally:
-                    db.session.remove()
+            self.drain_once(time.monotonic() + 3600, self.stopping)
+            self.wake.wait(timeout=poll)
+        # A drain that starts now sees every commit made before stop().
+        self.drain_once(time.monotonic() + 5)
+
+    def drain_once(self, deadline: float, stop: threading.Event | None = None):
+        """Drain in an app context of our own; failures are logged and retried."""
+        with self.app.app_context():
+            try:
+                drain_until_done(deadline, stop)
+            except Exception as error:  # the thread must outlive any failure
+                log.warning("search indexing failed, will retry: %r", error)
+            finally:
+                db.session.remove()
 
 
 def init_app(app: Flask) -> None:
-    """Choose how this app indexes after commits ("thread" or "sync")."""
+    """Choose how this app indexes after commits: "thread" (a background thread,
+    started by the first request or commit), "sync" (before the committing call
+    returns: tests) or "manual" (``drain()`` or ``flask search sync``)."""
     mode = app.config["SEARCH_INDEXING"]
-    app.extensions["forum_search_indexer"] = (
-        BackgroundIndexer(app) if mode == "thread" else None
-    )
+    if mode not in ("thread", "sync", "manual"):
+        raise ValueError(f"SEARCH_INDEXING must be thread, sync or manual: {mode!r}")
+    indexer = BackgroundIndexer(app) if mode == "thread" else None
+    app.extensions["forum_search_indexer"] = indexer
+    if indexer is not None:
+        # Servers follow the outbox from their first request on, even before
+        # they commit anything themselves (another host may be writing).
+        app.before_request(indexer.start)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    """A commit that enqueued rows makes a drain due once the session has
-    handed its connection back (a drain needs one of its own)."""
+    """A commit of enqueued rows makes a drain due once the session has handed
+    its connection back (a drain needs one of its own)."""
     if session.info.pop("search_pending", False):
         session.info["search_due"] = True
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop("search_pending", None)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction) -> None:
     """Get due rows applied: by the background thread, or now (sync mode)."""
-    if transaction.parent is not None or not session.info.pop("search_due", False):
+    if transaction.parent is not None:
+        return  # a savepoint: wait for the outermost transaction
+    # Rows enqueued by a transaction that rolled back do not exist.
+    session.info.pop("search_pending", None)
+    if not session.info.pop("search_due", False):
         return
     app = current_app._get_current_object()
     indexer = app.extensions.get("forum_search_indexer")
@@ -240,18 +310,18 @@ def _after_transaction_end(session: Session, transaction) -> None:
         drain_in_thread(app)
 
 
-def drain_in_thread(app: Flask) -> None:
+def drain_in_thread(app: Flask, timeout: float = 30.0) -> None:
     """Drain now and wait for it, on another thread with its own session."""
 
     def work() -> None:
         with app.app_context():
             try:
-                while drain() == BUSY:
-                    threading.Event().wait(0.05)
-            except (SQLAlchemyError, OSError, EmptyIndexError) as error:
+                if drain_until_done(time.monotonic() + timeout) == BUSY:
+                    log.warning("search index stayed locked; rows left pending")
+            except Exception as error:
                 # The change is committed and its outbox row stays: the next
                 # drain or `flask search sync` applies it.
-                log.warning("search indexing failed, will retry: %s", error)
+                log.warning("search indexing failed, will retry: %r", error)
             finally:
                 db.session.remove()
 
@@ -268,38 +338,95 @@ def tables_ready() -> bool:
         return False
 
 
-def check() -> list[str]:
-    """Differences between the database and the live index (empty when equal)."""
-    from sqlalchemy import select as _select
+def live_state() -> dict:
+    """The outbox state of the live index (nothing applied when there is none)."""
+    idx_store = store()
+    name = idx_store.current_name()
+    return idx_store.read_state(name) if name else empty_state()
 
-    from forum.models import Question
 
-    live = {
-        str(qid): (score, accepted is not None, dup is not None)
-        for qid, score, accepted, dup in db.session.execute(
-            _select(
-                Question.id, Question.score, Question.accepted_answer_id,
-                Question.duplicate_of_id,
-            ).where(Question.deleted_at.is_(None))
-        )
+def pending_count() -> int:
+    """How many outbox rows the live index has not applied yet."""
+    return outbox.count_pending(live_state())
+
+
+def prune(days: float) -> int:
+    """Delete outbox rows older than ``days`` that the live index has applied.
+
+    Other hosts' replicas must have applied them too (see README).
+    """
+    if store().current_name() is None:
+        return 0
+    return outbox.prune(live_state(), days)
+
+
+# What `check` compares per question: the database's value and the index's.
+COMPARED = ("score", "solved", "duplicate", "closed", "answers", "last activity")
+
+
+def _database_view() -> dict[str, tuple]:
+    rows = db.session.execute(
+        select(
+            Question.id, Question.score, Question.accepted_answer_id,
+            Question.duplicate_of_id, Question.closed_at, Question.answer_count,
+            Question.last_activity_at,
+        ).where(Question.deleted_at.is_(None))
+    )  # fmt: skip
+    return {
+        str(qid): (score, accepted is not None, duplicate is not None,
+                   closed is not None, answers or 0, activity)
+        for qid, score, accepted, duplicate, closed, answers, activity in rows
     }  # fmt: skip
-    ix = store().open()
-    with ix.searcher() as s:
-        indexed = {
-            f["id"]: (f.get("score"), f.get("accepted"), f.get("duplicate"))
-            for f in s.all_stored_fields()
-        }
-    problems = [
-        f"question {i} is missing from the index" for i in live.keys() - indexed.keys()
-    ]
-    problems += [
-        f"question {i} is in the index but not live"
-        for i in indexed.keys() - live.keys()
-    ]
-    for qid in live.keys() & indexed.keys():
-        if live[qid] != indexed[qid]:
-            problems.append(
-                f"question {qid} differs: database (score, solved, duplicate) "
-                f"{live[qid]}, index {indexed[qid]}"
+
+
+def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
+    reader = searcher.reader()
+    closed = set(searcher.docs_for_query(wq.Term("closed", True)))
+    answers = reader.column_reader("answer_count")
+    activity = reader.column_reader("activity")
+    view, copies = {}, Counter()
+    for docnum, fields in reader.iter_docs():
+        copies[fields["id"]] += 1
+        view[fields["id"]] = (
+            fields.get("score"), fields.get("accepted"), fields.get("duplicate"),
+            docnum in closed, answers[docnum], activity[docnum],
+        )  # fmt: skip
+    return view, copies
+
+
+def check() -> list[str]:
+    """Differences between the database and the live index, then the outbox
+    rows not applied yet; an empty list when the index is up to date."""
+    live = _database_view()
+    idx_store = store()
+    if idx_store.current_name() is None:
+        return ["there is no search index (`flask --app forum search rebuild`)"]
+    try:
+        with idx_store.open().searcher() as searcher:
+            indexed, copies = _index_view(searcher)
+    except Exception as error:  # whatever garbage on disk makes Whoosh raise
+        return [f"the search index is unreadable ({error!r}); rebuild it"]
+    problems = []
+    for qid in sorted(live.keys() | indexed.keys(), key=int):
+        if qid not in indexed:
+            problems.append(f"question {qid} is missing from the index")
+        elif qid not in live:
+            problems.append(f"question {qid} is in the index but deleted or gone")
+        elif live[qid] != indexed[qid]:
+            diffs = "; ".join(
+                f"{what} {db_value} in the database, {ix_value} in the index"
+                for what, db_value, ix_value in zip(
+                    COMPARED, live[qid], indexed[qid], strict=True
+                )
+                if db_value != ix_value
             )
-    return sorted(problems, key=lambda p: int(p.split()[1]))
+            problems.append(f"question {qid} differs: {diffs}")
+        if copies[qid] > 1:
+            problems.append(f"question {qid} is in the index {copies[qid]} times")
+    pending = pending_count()
+    if pending:
+        problems.append(
+            f"{pending} outbox row{'s are' if pending > 1 else ' is'} not applied "
+            "to the index yet (`flask --app forum search sync` applies them)"
+        )
+    return problems

@@ -72,13 +72,18 @@ def phrase_clause(text: str, fields) -> wq.Query | None:
     return wq.Or([wq.Phrase(f, terms) for f in fields])
 
 
+def _int32(text: str) -> int:
+    """An integer clamped to the index's 32-bit numeric fields (else it raises)."""
+    return max(-(2**31), min(2**31 - 1, int(text)))
+
+
 def _int_range(value: str, fieldname: str) -> wq.Query | None:
     """``3`` (at least 3, as on Stack Exchange), ``3..``, ``..5``, ``1..5``."""
     match = _RANGE_RE.match(value)
     if not match or not (match.group(1) or match.group(3)):
         return None
-    low = int(match.group(1)) if match.group(1) else None
-    high = int(match.group(3)) if match.group(3) else None
+    low = _int32(match.group(1)) if match.group(1) else None
+    high = _int32(match.group(3)) if match.group(3) else None
     if not match.group(2) and fieldname == "answer_count":
         high = low  # answers:0 means exactly none
     if low is not None and high is not None and low > high:

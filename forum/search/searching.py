@@ -212,6 +212,9 @@ def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20)
     if parsed.is_empty:
         return SearchResult([], 0, True, page, per_page)
     q = sq.build(parsed)
+    if isinstance(q, wq.Every) and not parsed.filters:
+        # Only stop words (or lone punctuation): nothing to look for.
+        return SearchResult([], 0, True, page, per_page)
     s = searcher()
     ids, total, exact = _ranked(s, q, sort, page, per_page)
     terms = {text.decode() if isinstance(text, bytes) else text

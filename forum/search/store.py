@@ -4,7 +4,8 @@ Layout under SEARCH_INDEX_DIR::
 
     CURRENT            name of the live generation ("gen-000003")
     gen-000003/        a Whoosh index
-    gen-000003.state   JSON: the outbox watermark and recently applied row ids
+    gen-000003.state   JSON: the outbox watermark and the ids still awaited
+    rebuild.lock       held while a generation is built (one build at a time)
 
 A rebuild writes a new generation beside the live one and then replaces
 CURRENT atomically (os.replace), so searches keep working meanwhile.
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,17 @@ from forum.search.schema import make_schema
 log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
+PREFIX = "gen-"
+
+
+def _unique() -> str:
+    """A temporary-file suffix no other process or thread uses at the same time."""
+    return f"{os.getpid()}-{threading.get_ident()}"
+
+
+def empty_state() -> dict:
+    """The state of an index that has applied no outbox row."""
+    return {"watermark": 0, "gaps": {}}
 
 
 class IndexStore:
@@ -40,40 +53,53 @@ class IndexStore:
         """The live generation's name, or None when there is none."""
         try:
             name = (self.root / POINTER).read_text().strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, UnicodeDecodeError):
             return None
-        return name if name and (self.root / name).is_dir() else None
+        if not name.startswith(PREFIX) or "/" in name:
+            return None
+        return name if (self.root / name).is_dir() else None
 
     def new_generation(self) -> str:
         """Create an empty index as a new (not yet live) generation."""
         self.root.mkdir(parents=True, exist_ok=True)
-        existing = [
-            int(p.name.split("-")[1])
-            for p in self.root.glob("gen-*")
-            if p.is_dir() and p.name.split("-")[1].isdigit()
-        ]
-        name = f"gen-{max(existing, default=0) + 1:06d}"
-        path = self.root / name
-        path.mkdir()
-        windex.create_in(str(path), make_schema())
-        return name
+        while True:
+            existing = [
+                int(p.name[len(PREFIX) :])
+                for p in self.root.glob(f"{PREFIX}*")
+                if p.is_dir() and p.name[len(PREFIX) :].isdigit()
+            ]
+            name = f"{PREFIX}{max(existing, default=0) + 1:06d}"
+            try:
+                (self.root / name).mkdir()
+            except FileExistsError:
+                continue  # another process took this number first
+            windex.create_in(str(self.root / name), make_schema())
+            return name
 
     def publish(self, name: str, state: dict) -> None:
         """Make ``name`` the live generation (atomically) and drop old ones."""
         self.write_state(name, state)
-        tmp = self.root / f"{POINTER}.{os.getpid()}.tmp"
+        tmp = self.root / f"{POINTER}.{_unique()}.tmp"
         tmp.write_text(name)
         os.replace(tmp, self.root / POINTER)
         self.remove_old(keep=name)
 
+    def discard(self, name: str) -> None:
+        """Delete a generation that was never published (a failed build)."""
+        shutil.rmtree(self.root / name, ignore_errors=True)
+        self.state_path(name).unlink(missing_ok=True)
+
     def remove_old(self, keep: str, grace_seconds: float = 60.0) -> None:
         """Delete generations other than ``keep`` once nobody can be starting on
-        them (older than a grace period)."""
+        them (untouched for a grace period: open searchers keep their files)."""
         now = time.time()
-        for path in self.root.glob("gen-*"):
-            if path.name.startswith(keep):
+        for path in self.root.glob(f"{PREFIX}*"):
+            if path.name == keep or path.name.startswith(f"{keep}."):
                 continue
-            if now - path.stat().st_mtime < grace_seconds:
+            try:
+                if now - path.stat().st_mtime < grace_seconds:
+                    continue
+            except FileNotFoundError:
                 continue
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -97,7 +123,7 @@ class IndexStore:
 
     @contextmanager
     def exclusive(self):
-        """Hold the store's rebuild lock (one rebuild at a time, across processes)."""
+        """Hold the store's rebuild lock (one build at a time, across processes)."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "rebuild.lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -112,19 +138,30 @@ class IndexStore:
         return self.root / f"{name}.state"
 
     def read_state(self, name: str) -> dict:
-        """The generation's outbox watermark and recent ids (defaults if unset)."""
+        """The generation's outbox watermark and awaited ids (defaults if unset).
+
+        ``gaps`` maps an outbox id below the watermark that was not committed
+        yet when the watermark passed it to the time (epoch seconds) that was
+        first noticed.
+        """
         try:
             data = json.loads(self.state_path(name).read_text())
-        except (FileNotFoundError, ValueError):
-            data = {}
-        return {
-            "watermark": int(data.get("watermark", 0)),
-            "recent": [int(i) for i in data.get("recent", [])],
-        }
+            return {
+                "watermark": int(data.get("watermark", 0)),
+                "gaps": {int(i): float(t) for i, t in data.get("gaps", [])},
+            }
+        except (FileNotFoundError, ValueError, TypeError, AttributeError) as error:
+            if not isinstance(error, FileNotFoundError):
+                log.warning("search state of %s is unreadable (%s)", name, error)
+            return empty_state()
 
     def write_state(self, name: str, state: dict) -> None:
         """Replace the generation's state file atomically."""
         path = self.state_path(name)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(state))
+        tmp = self.root / f"{name}.state.{_unique()}.tmp"
+        data = {
+            "watermark": int(state["watermark"]),
+            "gaps": sorted([int(i), float(t)] for i, t in state["gaps"].items()),
+        }
+        tmp.write_text(json.dumps(data))
         os.replace(tmp, path)

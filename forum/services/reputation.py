@@ -132,13 +132,11 @@ def ledger_sum(user_id: int) -> int:
 
 
 def lock_users(user_ids) -> None:
-    """Lock these user rows in id order until the transaction ends (PostgreSQL).
-
-    FOR NO KEY UPDATE, not FOR UPDATE: inserting an event (or a vote) takes a
-    FOR KEY SHARE lock on the user row it references, which FOR UPDATE would
-    wait for, so two transactions paying one user deadlocked each other.
-    Locking a row again is a no-op; SQLite serialises writers anyway.
-    """
+    """Lock these user rows in id order until the transaction ends (PostgreSQL)."""
+    # FOR NO KEY UPDATE, not FOR UPDATE: inserting an event (or a vote) takes a
+    # FOR KEY SHARE lock on the user row it references, which FOR UPDATE waits
+    # for, so two transactions paying one user deadlocked each other. Locking
+    # a row again is a no-op; SQLite serialises writers anyway.
     for user_id in sorted({uid for uid in user_ids if uid is not None}):
         db.session.execute(
             select(User.id).where(User.id == user_id).with_for_update(key_share=True)

@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_login import login_required
 
+from forum import search
 from forum.models import Answer, Question
 from forum.services import answers, comments, questions, voting
 from forum.services.errors import BadRequest, ValidationError
@@ -128,6 +129,7 @@ def render_detail(
         answer_form=AnswerForm(formdata=None) if answer_form is None else answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,
+        related=search.similar(question.title, exclude=question.id, limit=5),
     )
 
 

@@ -250,3 +250,122 @@
   document.addEventListener("click", rememberButton, true);
   document.addEventListener("submit", onSubmit);
 })();
+
+/* Similar questions while asking: input[data-similar] names an aside with
+   data-similar-url (GET /api/v1/similar). As the title is typed (debounced,
+   once it has 3 words or 15 characters) up to data-similar-limit questions
+   appear there with their solved state. A list stays until a new one replaces
+   it; the aside sits beside the form and never stops it from posting. Without
+   this script, or without fetch, the aside stays empty and hidden. */
+(function () {
+  "use strict";
+
+  var SIMILAR_DELAY_MS = 300;
+  var MIN_WORDS = 3;
+  var MIN_CHARS = 15;
+
+  function worthAsking(title) {
+    var text = title.trim();
+    return text.length >= MIN_CHARS || text.split(/\s+/).length >= MIN_WORDS;
+  }
+
+  function element(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) {
+      el.className = className;
+    }
+    if (text) {
+      el.textContent = text;
+    }
+    return el;
+  }
+
+  function render(box, items) {
+    // Built with textContent only: titles are user text, never HTML.
+    box.textContent = "";
+    box.appendChild(element("h2", "similar-heading", "Similar questions"));
+    box.appendChild(
+      element("p", "hint", "Your question may already have an answer:")
+    );
+    var list = element("ul", "similar-list");
+    items.forEach(function (item) {
+      var li = element("li", item.is_solved ? "similar-solved" : "");
+      var link = element("a", "", item.title);
+      link.href = "/questions/" + encodeURIComponent(item.id);
+      li.appendChild(link);
+      if (item.is_solved) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(element("span", "badge badge-solved", "solved"));
+      }
+      var count = item.answer_count;
+      li.appendChild(
+        element(
+          "span",
+          "similar-meta",
+          " " + count + (count === 1 ? " answer" : " answers")
+        )
+      );
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+
+  function setUp(input) {
+    var box = document.getElementById(input.getAttribute("data-similar"));
+    var url = box && box.getAttribute("data-similar-url");
+    if (!url || !window.fetch) {
+      return;
+    }
+    var limit = box.getAttribute("data-similar-limit") || "5";
+    var timer = null;
+    var latest = 0;
+    var asked = "";
+
+    function update() {
+      var title = input.value.trim();
+      if (!worthAsking(title) || title === asked) {
+        return;
+      }
+      asked = title;
+      var request = ++latest;
+      var query = "?title=" + encodeURIComponent(title) + "&per_page=" + limit;
+      fetch(url + query, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (data) {
+          if (request !== latest || !data || !Array.isArray(data.items)) {
+            return; // a newer keystroke asked again, or no answer: keep the list
+          }
+          if (data.items.length) {
+            render(box, data.items);
+          }
+        })
+        .catch(function () {
+          asked = ""; // try again on the next keystroke
+        });
+    }
+
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, SIMILAR_DELAY_MS);
+    });
+    if (input.value) {
+      update();
+    }
+  }
+
+  function init() {
+    var inputs = document.querySelectorAll("input[data-similar]");
+    Array.prototype.forEach.call(inputs, setUp);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,3 +1,11 @@
 """Import the endpoint modules so their routes attach to the ``api`` blueprint."""
 
-from forum.views.api import badges, openapi, posts, questions, tags, users  # noqa: F401
+from forum.views.api import (  # noqa: F401
+    badges,
+    openapi,
+    posts,
+    questions,
+    search,
+    tags,
+    users,
+)

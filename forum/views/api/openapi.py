@@ -348,6 +348,29 @@ PATHS = {
             "can be earned once per post).",
         ),
     },
+    "/search": {
+        "get": _op(
+            "Search questions and answers",
+            "search",
+            (200, ref("SearchHitList"), "Hits; total may be an estimate."),
+            errors=(400,),
+            params=("SearchQuery", "SearchSort", "Page", "SearchPerPage"),
+        ),
+    },
+    "/similar": {
+        "get": _op(
+            "Questions similar to a draft",
+            "search",
+            (200, ref("SimilarQuestionList"), "At most 10, most similar first."),
+            errors=(400,),
+            params=(
+                _query("title", TEXT, "The draft's title; empty: an empty list."),
+                _query("body", TEXT, "Optional: the draft's body (first 500 chars)."),
+                "Page",
+                "SimilarPerPage",
+            ),
+        ),
+    },
     "/openapi.json": {
         "get": {
             "summary": "This description",

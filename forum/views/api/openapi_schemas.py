@@ -1,5 +1,6 @@
 """OpenAPI 3.1 components of the API description: schemas, parameters, errors."""
 
+from forum.search import SORTS
 from forum.services.users import USER_PERIODS
 
 
@@ -188,6 +189,34 @@ SCHEMAS = {
     "ReputationEventList": _list_of("ReputationEvent"),
     "BadgeList": _list_of("Badge"),
 }
+QUESTION_SUMMARY = {
+    "id": ID_SCHEMA,
+    "title": TEXT,
+    "tags": {"type": "array", "items": TEXT},
+    "score": {"type": "integer"},
+    "answer_count": {"type": "integer"},
+    "accepted_answer_id": nullable("integer"),
+}
+SCHEMAS["SearchHit"] = _object(
+    {
+        **QUESTION_SUMMARY,
+        "highlights": {
+            "type": "array",
+            "items": TEXT,
+            "description": "HTML fragments: escaped text with <mark> around "
+            "the matched words, nothing else.",
+        },
+        "answer_id": {**ID_SCHEMA, "description": "When found through an answer."},
+    },
+    optional=("answer_id",),
+    description="A question summary (id is the question's) plus snippets.",
+)
+SCHEMAS["SimilarQuestion"] = _object(
+    {**QUESTION_SUMMARY, "is_solved": {"type": "boolean"}},
+    description="A question summary; is_solved: it has an accepted answer.",
+)
+SCHEMAS["SearchHitList"] = _list_of("SearchHit")
+SCHEMAS["SimilarQuestionList"] = _list_of("SimilarQuestion")
 SCHEMAS["AnswerDetail"] = {
     "allOf": [
         ref("Answer"),
@@ -236,6 +265,35 @@ PARAMETERS = {
         "in": "query",
         "description": "Items per page.",
         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30},
+    },
+    "SearchQuery": {
+        "name": "q",
+        "in": "query",
+        "description": "The search page's syntax: words (all must match), "
+        '"exact phrase", -excluded, OR, [tag] or tag:x, user:NAME|ID, '
+        "is:question, is:answer, is:solved, is:unsolved, answers:0, score:3, "
+        "score:3.., created:2025-01..2025-06, closed:no. Unknown operators and "
+        "stray quotes are read as words; over 300 characters is truncated. "
+        "Empty: an empty list.",
+        "schema": {"type": "string", "default": ""},
+    },
+    "SearchPerPage": {
+        "name": "per_page",
+        "in": "query",
+        "description": "Hits per page.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
+    "SearchSort": {
+        "name": "sort",
+        "in": "query",
+        "description": "relevance also favours solved and high-scored questions.",
+        "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+    },
+    "SimilarPerPage": {
+        "name": "per_page",
+        "in": "query",
+        "description": "Questions per page.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 10, "default": 10},
     },
     "Period": {
         "name": "period",

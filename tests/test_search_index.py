@@ -1,0 +1,531 @@
+"""The search index follows the database: every change, a missing or corrupt
+index, atomic rebuilds, a held write lock, out-of-order outbox ids, replicas."""
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from forum import search
+from forum.extensions import db
+from forum.models import Question, SearchOutbox, User, utcnow
+from forum.search import indexer, outbox
+from forum.services import comments, posts, voting
+from tests.conftest import TEST_DATABASE_URL, make_app
+from tests.factories import make_answer, make_comment, make_question, make_user
+
+on_postgresql = pytest.mark.skipif(
+    not (TEST_DATABASE_URL or "").startswith("postgresql"),
+    reason="ids commit out of order only on PostgreSQL",
+)
+
+
+@pytest.fixture
+def indexed(app):
+    """Apply every commit to the index before the committing call returns."""
+    app.config["SEARCH_INDEXING"] = "sync"
+    return app
+
+
+class Records(logging.Handler):
+    """Collects the messages logged by forum.search (works without caplog)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        """Keep the formatted message."""
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def search_log():
+    """The messages forum.search logs during the test."""
+    handler = Records()
+    logger = logging.getLogger("forum.search")
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    yield handler.messages
+    logger.removeHandler(handler)
+    logger.setLevel(old_level)
+
+
+def found(words: str) -> list[int]:
+    """Ids of the questions a search finds."""
+    return [hit.question.id for hit in search.search(words).hits]
+
+
+def live_name() -> str | None:
+    """The live generation's name."""
+    return indexer.store().current_name()
+
+
+@pytest.fixture
+def restart(app):
+    """Start another app on the same database and index (another process
+    starting); its connections are closed after the test."""
+    started = []
+
+    def start(**overrides):
+        config = {"DATABASE_URL": app.config["DATABASE_URL"],
+                  "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"]}  # fmt: skip
+        config.update(overrides)
+        other = make_app(Path(app.instance_path).parent, **config)
+        started.append(other)
+        return other
+
+    yield start
+    for other in started:
+        indexer_of = other.extensions.get("forum_search_indexer")
+        if indexer_of is not None:
+            indexer_of.stop()
+        with other.app_context():
+            db.engine.dispose()
+
+
+def commenter() -> User:
+    """A user allowed to comment anywhere."""
+    return make_user(reputation=50)
+
+
+# -- every change reaches the index ------------------------------------------
+
+
+def test_asking_makes_a_question_findable(indexed):
+    question = make_question(title="Kumquat printer jams on envelopes")
+    assert found("kumquat") == [question.id]
+    assert search.check() == []
+
+
+def test_answering_and_commenting_make_their_words_findable(indexed):
+    question = make_question()
+    answer = make_answer(question, body="Clean the xylophone roller with alcohol.")
+    assert found("xylophone") == [question.id]
+    make_comment(answer, commenter(), body="The marimba tray also needs cleaning.")
+    make_comment(question, commenter(), body="Which gazebo model exactly?")
+    assert found("marimba") == [question.id] and found("gazebo") == [question.id]
+    assert search.check() == []
+
+
+def test_editing_updates_the_index(indexed):
+    question = make_question(title="Kumquat printer jams on envelopes")
+    posts.edit_post(question.owner, question, title="Papaya printer jams on cards")
+    assert found("kumquat") == []
+    assert found("papaya") == [question.id]
+    answer = make_answer(question, body="Use the xylophone tray for thick envelopes.")
+    posts.edit_post(answer.owner, answer, body="Use the marimba tray for thick envelopes.")
+    assert (found("xylophone"), found("marimba")) == ([], [question.id])
+    assert search.check() == []
+
+
+def test_editing_and_deleting_comments_update_the_index(indexed):
+    question = make_question()
+    comment = make_comment(question, commenter(), body="Which gazebo model exactly?")
+    comments.edit_comment(comment.owner, comment, "Which pergola model exactly?")
+    assert (found("gazebo"), found("pergola")) == ([], [question.id])
+    comments.delete_comment(comment.owner, comment)
+    assert found("pergola") == []
+
+
+def test_votes_and_accepts_update_score_and_solved_state(indexed):
+    question = make_question()
+    answer = make_answer(question)
+    voting.cast_vote(make_user(reputation=20), question, 1)
+    voting.accept_answer(question.owner, question, answer)
+    assert search.check() == []
+    with indexer.store().open().searcher() as searcher:
+        fields = searcher.document(id=str(question.id))
+    assert (fields["score"], fields["accepted"]) == (1, True)
+    voting.accept_answer(question.owner, question, None)
+    assert search.check() == []
+
+
+def test_deleted_posts_leave_the_index_and_undeleted_ones_return(indexed):
+    staff = make_user(staff=True)
+    question = make_question(title="Kumquat printer jams on envelopes")
+    answer = make_answer(question, body="Clean the xylophone roller.")
+    posts.delete_post(answer.owner, answer)
+    assert found("xylophone") == []
+    posts.delete_post(staff, question)
+    assert found("kumquat") == []
+    assert search.check() == []
+    posts.undelete_post(staff, question)
+    posts.undelete_post(staff, answer)
+    assert found("kumquat xylophone") == [question.id]
+    assert search.check() == []
+
+
+# -- staleness is never silent ------------------------------------------------
+
+
+def test_check_reports_what_the_index_has_not_seen(app):
+    """Manual mode: nothing is applied until a drain, and check says so."""
+    search.drain()  # an empty index, up to date
+    question = make_question()
+    assert search.check() == [
+        f"question {question.id} is missing from the index",
+        "1 outbox row is not applied to the index yet "
+        "(`flask --app forum search sync` applies them)",
+    ]
+    assert search.drain() == 1
+    assert search.check() == []
+
+
+def test_check_finds_changes_made_behind_the_outbox(app):
+    kept, hidden = make_question(), make_question()
+    search.drain()
+    db.session.execute(update(Question).where(Question.id == kept.id).values(score=7))
+    db.session.execute(
+        update(Question).where(Question.id == hidden.id).values(deleted_at=utcnow())
+    )
+    db.session.commit()
+    assert search.check() == [
+        f"question {kept.id} differs: score 7 in the database, 0 in the index",
+        f"question {hidden.id} is in the index but deleted or gone",
+    ]
+
+
+def test_drain_applies_rows_in_batches(app):
+    search.drain()
+    questions = [make_question() for _ in range(5)]
+    assert search.drain(limit=2) == 5
+    assert sorted(found("printer")) == sorted(q.id for q in questions)
+
+
+# -- start-up: a missing, corrupt or outdated index is rebuilt ---------------
+
+
+def test_missing_index_is_rebuilt_on_start_with_a_log_line(app, restart, search_log):
+    question = make_question(title="Kumquat printer jams on envelopes")
+    assert live_name() is None
+    started = restart(SEARCH_CHECK_ON_START=True)
+    assert any("building the search index" in m for m in search_log)
+    with started.app_context():
+        assert live_name() is not None
+        assert found("kumquat") == [question.id]
+        assert search.check() == []
+
+
+@pytest.mark.parametrize("damaged", ["every file", "table of contents", "segments"])
+def test_corrupt_index_is_rebuilt_on_start(app, restart, search_log, damaged):
+    question = make_question(title="Kumquat printer jams on envelopes")
+    search.drain()
+    old = live_name()
+    for path in (Path(app.config["SEARCH_INDEX_DIR"]) / old).iterdir():
+        if (
+            damaged == "every file"
+            or (damaged == "table of contents" and path.suffix == ".toc")
+            or (damaged == "segments" and path.suffix == ".seg")
+        ):
+            path.write_bytes(b"\x00garbage\xff" * 300)
+    restart(SEARCH_CHECK_ON_START=True)
+    assert any(f"search index {old} is unreadable" in m for m in search_log)
+    assert any("building the search index" in m for m in search_log)
+    assert live_name() != old
+    assert found("kumquat") == [question.id]
+    assert search.check() == []
+
+
+def test_index_with_another_schema_is_rebuilt_on_start(app, restart, search_log):
+    from whoosh import fields, index
+
+    make_question()
+    root = Path(app.config["SEARCH_INDEX_DIR"])
+    (root / "gen-000001").mkdir(parents=True)
+    index.create_in(str(root / "gen-000001"), fields.Schema(id=fields.ID))
+    (root / "CURRENT").write_text("gen-000001")
+    restart(SEARCH_CHECK_ON_START=True)
+    assert "search index gen-000001 has an older schema" in search_log
+    assert live_name() == "gen-000002"
+    assert search.check() == []
+
+
+def test_start_with_a_good_index_does_not_rebuild(app, restart, search_log):
+    make_question()
+    search.drain()
+    name = live_name()
+    restart(SEARCH_CHECK_ON_START=True)
+    assert live_name() == name
+    assert not any("building" in m for m in search_log)
+
+
+# -- rebuilds -----------------------------------------------------------------
+
+
+def test_rebuild_swaps_generations_atomically(app):
+    first = make_question(title="Kumquat printer jams on envelopes")
+    search.drain()
+    old_name = live_name()
+    old_searcher = indexer.store().open().searcher()
+    second = make_question(title="Papaya scanner skips pages")
+    seen_during_build = []
+
+    def progress(count):
+        # Mid-build: the old generation is still live and still answers.
+        seen_during_build.append((live_name(), found("kumquat"), count))
+
+    try:
+        assert search.rebuild(progress=progress) == 2
+        assert seen_during_build == [(old_name, [first.id], 2)]
+        assert live_name() != old_name
+        # A searcher opened before the swap keeps working on its generation.
+        assert old_searcher.doc_count() == 1
+        assert old_searcher.document(id=str(first.id)) is not None
+    finally:
+        old_searcher.close()
+    assert found("papaya") == [second.id]
+    assert search.check() == []
+
+
+def test_rebuild_covers_rows_written_while_it_runs(app):
+    make_question()
+    search.drain()
+    late = []
+
+    def progress(count):
+        late.append(make_question(title="Papaya scanner skips pages"))
+
+    search.rebuild(progress=progress)
+    # Its outbox row is after the build's snapshot: applied (again) by a drain.
+    assert search.drain() == 1
+    assert found("papaya") == [late[0].id]
+    assert search.check() == []
+
+
+def test_failed_rebuild_leaves_the_live_index_alone(app):
+    make_question()
+    search.drain()
+    name = live_name()
+
+    def progress(count):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        search.rebuild(progress=progress)
+    assert live_name() == name
+    gens = sorted(p.name for p in Path(app.config["SEARCH_INDEX_DIR"]).glob("gen-*"))
+    assert gens == [name, f"{name}.state"]
+    assert search.check() == []
+
+
+# -- the write lock -----------------------------------------------------------
+
+
+def test_drain_returns_busy_while_another_writer_holds_the_lock(app):
+    search.drain()
+    question = make_question(title="Kumquat printer jams on envelopes")
+    holder = indexer.store().open().writer()  # another writer, as another process
+    try:
+        assert search.drain() == indexer.BUSY
+        assert found("kumquat") == []
+    finally:
+        holder.cancel()
+    assert search.drain() == 1
+    assert found("kumquat") == [question.id]
+
+
+def test_thread_mode_never_makes_the_committer_wait_for_the_lock(app, restart):
+    """A commit returns at once while the lock is held; the background thread
+    applies the row after the holder lets go."""
+    search.drain()
+    server = restart(SEARCH_INDEXING="thread", SEARCH_POLL_SECONDS=0.1)
+    background = server.extensions["forum_search_indexer"]
+    holder = indexer.store().open().writer()
+    try:
+        with server.app_context():
+            started = time.monotonic()
+            question = make_question(title="Kumquat printer jams on envelopes")
+            assert time.monotonic() - started < 2
+            assert background.thread.is_alive()
+            time.sleep(0.3)
+            assert found("kumquat") == []
+            holder.cancel()
+            assert wait_for(lambda: found("kumquat") == [question.id])
+    finally:
+        if not holder.is_closed:
+            holder.cancel()
+        background.stop()
+    assert not background.thread.is_alive()
+
+
+def test_thread_mode_starts_following_on_the_first_request(app, restart):
+    """A server that commits nothing itself still follows the outbox."""
+    search.drain()
+    question = make_question(title="Kumquat printer jams on envelopes")
+    server = restart(SEARCH_INDEXING="thread", SEARCH_POLL_SECONDS=0.1)
+    assert server.extensions["forum_search_indexer"].thread is None
+    server.test_client().get("/")
+    assert wait_for(lambda: found("kumquat") == [question.id])
+
+
+def test_stopping_the_thread_applies_what_was_committed(app):
+    search.drain()
+    app.config["SEARCH_POLL_SECONDS"] = 60
+    background = indexer.BackgroundIndexer(app)
+    background.start()
+    question = make_question(title="Kumquat printer jams on envelopes")
+    background.stop()
+    assert found("kumquat") == [question.id]
+
+
+def wait_for(condition, seconds: float = 15.0) -> bool:
+    """Poll ``condition`` (ending each try's transaction) until true or timeout."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# -- outbox ids that commit out of order -------------------------------------
+
+
+def add_row(question_id: int, row_id: int | None = None) -> None:
+    """Commit an outbox row (with an explicit id: one that committed late)."""
+    db.session.add(
+        SearchOutbox(id=row_id, question_id=question_id, created_at=utcnow())
+    )
+    db.session.commit()
+
+
+def retitle_behind_the_index(question: Question, title: str) -> None:
+    """Change a title without an outbox row (the row comes separately)."""
+    db.session.execute(
+        update(Question).where(Question.id == question.id).values(title=title)
+    )
+    db.session.commit()
+
+
+def test_row_below_the_watermark_within_the_lookback_is_applied(app):
+    late, other = make_question(), make_question()
+    search.drain()
+    top = db.session.scalar(select(func.max(SearchOutbox.id)))
+    add_row(other.id, top + 2)  # top + 1 is still "in flight"
+    search.drain()
+    state = indexer.live_state()
+    assert state["watermark"] == top + 2 and set(state["gaps"]) == {top + 1}
+    retitle_behind_the_index(late, "Papaya scanner skips pages")
+    add_row(late.id, top + 1)  # commits after the watermark passed it
+    assert search.drain() == 1
+    assert found("papaya") == [late.id]
+    assert indexer.live_state()["gaps"] == {}
+
+
+def test_skipped_ids_are_given_up_after_the_lookback(app):
+    question = make_question()
+    search.drain()
+    app.config["SEARCH_LOOKBACK_SECONDS"] = 0
+    top = db.session.scalar(select(func.max(SearchOutbox.id)))
+    add_row(question.id, top + 2)
+    search.drain()
+    assert indexer.live_state() == {"watermark": top + 2, "gaps": {}}
+
+
+def test_advance_awaits_skipped_ids_until_they_come_or_time_runs_out():
+    state = {"watermark": 10, "gaps": {}}
+    state = outbox.advance(state, [11, 14], now=100.0, wait=60)
+    assert state == {"watermark": 14, "gaps": {12: 100.0, 13: 100.0}}
+    state = outbox.advance(state, [12, 15], now=130.0, wait=60)
+    assert state == {"watermark": 15, "gaps": {13: 100.0}}
+    assert outbox.advance(state, [], now=161.0, wait=60) == {
+        "watermark": 15, "gaps": {},
+    }  # fmt: skip
+    huge = outbox.advance(state, [10**7], now=161.0, wait=60)
+    assert len(huge["gaps"]) == outbox.MAX_GAPS and max(huge["gaps"]) == 10**7 - 1
+
+
+@on_postgresql
+def test_out_of_order_commits_on_postgresql_are_applied(app):
+    """A transaction that took its outbox id first but commits last."""
+    slow_q, fast_q = make_question(), make_question()
+    search.drain()
+    with Session(db.engine) as slow:
+        slow.execute(
+            update(Question).where(Question.id == slow_q.id)
+            .values(title="Papaya scanner skips pages")
+        )  # fmt: skip
+        slow.add(SearchOutbox(question_id=slow_q.id, created_at=utcnow()))
+        slow.flush()  # takes the lower id, not committed yet
+        retitle_behind_the_index(fast_q, "Kumquat printer jams on envelopes")
+        add_row(fast_q.id)  # a higher id, committed first
+        assert search.drain() == 1
+        assert found("kumquat") == [fast_q.id]
+        slow.commit()
+    assert search.drain() == 1
+    assert found("papaya") == [slow_q.id]
+    assert search.check() == []
+
+
+@on_postgresql
+def test_rebuild_awaits_ids_still_in_flight_on_postgresql(app):
+    slow_q = make_question()
+    search.drain()
+    with Session(db.engine) as slow:
+        slow.execute(
+            update(Question).where(Question.id == slow_q.id)
+            .values(title="Papaya scanner skips pages")
+        )  # fmt: skip
+        slow.add(SearchOutbox(question_id=slow_q.id, created_at=utcnow()))
+        slow.flush()
+        add_row(make_question().id)
+        search.rebuild()
+        slow.commit()
+    search.drain()
+    assert found("papaya") == [slow_q.id]
+    assert search.check() == []
+
+
+# -- replicas -------------------------------------------------------------------
+
+
+def test_a_second_index_follows_the_same_outbox(app, restart, tmp_path):
+    """Another host keeps its own index from the same database's outbox."""
+    question = make_question(title="Kumquat printer jams on envelopes")
+    search.drain()
+    replica = restart(SEARCH_INDEX_DIR=str(tmp_path / "replica-index"))
+    with replica.app_context():
+        assert found("kumquat") == [question.id]  # built on first use
+    posts.edit_post(question.owner, question, title="Papaya printer jams on cards")
+    comments.add_comment(commenter(), question, "Which gazebo model exactly?")
+    with replica.app_context():
+        assert search.drain() == 2
+        assert found("papaya gazebo") == [question.id]
+        assert search.check() == []
+    assert found("papaya") == []  # this index has not drained yet
+    search.drain()
+    assert search.check() == []
+
+
+def test_concurrent_drains_in_threads_apply_every_row(app):
+    search.drain()
+    app.config["SEARCH_INDEXING"] = "sync"
+    errors = []
+
+    def ask(n: int) -> None:
+        with app.app_context():
+            try:
+                author = db.session.get(User, owner_id)
+                for i in range(3):
+                    make_question(author, title=f"Thread {n} question {i} kumquat")
+            except Exception as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    owner_id = make_user().id
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(found("kumquat")) == 9
+    assert search.check() == []

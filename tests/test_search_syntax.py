@@ -1,0 +1,254 @@
+"""The search syntax, operator by operator, on a small real corpus."""
+
+from datetime import datetime
+
+import pytest
+
+from forum import search
+from forum.extensions import db
+from forum.models import utcnow
+from forum.services import voting
+from tests.factories import make_answer, make_question, make_user
+
+
+@pytest.fixture
+def corpus(app):
+    """Four questions: solved, unanswered, voted up, and an old closed one.
+
+    Built with indexing left to one drain at the end (one index commit).
+    """
+    alice = make_user(username="alice")
+    bob = make_user(username="bob")
+    printer = make_question(
+        alice,
+        title="Printer shows offline after reboot",
+        body="My printer at the café shows offline every morning since the update.",
+        tags="printer windows",
+    )
+    wifi = make_question(
+        bob,
+        title="Wifi drops every hour on the laptop",
+        body="The wifi connection drops every hour and the network icon turns grey.",
+        tags="wifi network",
+    )
+    fix = make_answer(
+        wifi, body="Update the adapter driver and turn off power saving for it."
+    )
+    voting.accept_answer(bob, wifi, fix)
+    scanner = make_question(
+        bob,
+        title="Scanner cannot reach the network share",
+        body="The office scanner says the network share is unreachable when saving.",
+        tags="scanner network",
+    )
+    for _ in range(3):
+        voting.cast_vote(make_user(reputation=20), scanner, 1)
+    old = make_question(
+        alice,
+        title="Monitor flickers when the laptop is docked",
+        body="The external monitor flickers black for a second whenever I dock.",
+        tags="monitor",
+    )
+    old.created_at = datetime(2025, 3, 10, 9, 30)
+    old.closed_at = utcnow()
+    old.closed_reason = "off-topic"
+    search.enqueue(old.id)
+    db.session.commit()
+    search.drain()
+    return {"printer": printer, "wifi": wifi, "fix": fix, "scanner": scanner,
+            "old": old, "alice": alice, "bob": bob}  # fmt: skip
+
+
+def found(raw: str, sort: str = "relevance") -> list[int]:
+    """The ids of the questions a search finds."""
+    return [hit.question.id for hit in search.search(raw, sort).hits]
+
+
+def ids(corpus, *names: str) -> set[int]:
+    """The ids of the named corpus questions."""
+    return {corpus[name].id for name in names}
+
+
+def test_free_words_must_all_match(corpus):
+    assert set(found("network")) == ids(corpus, "wifi", "scanner")
+    assert set(found("network scanner")) == ids(corpus, "scanner")
+    assert found("network printer") == []
+
+
+def test_exact_phrase(corpus):
+    assert found('"shows offline"') == [corpus["printer"].id]
+    assert found('"offline shows"') == []
+
+
+def test_excluded_words(corpus):
+    assert set(found("network -wifi")) == ids(corpus, "scanner")
+    assert set(found('network -"icon turns grey"')) == ids(corpus, "scanner")
+    assert set(found("network -[wifi]")) == ids(corpus, "scanner")
+
+
+def test_or(corpus):
+    assert set(found("printer OR scanner")) == ids(corpus, "printer", "scanner")
+    assert set(found("printer OR scanner OR grey")) == ids(
+        corpus, "printer", "wifi", "scanner"
+    )
+    assert set(found("network share OR icon")) == ids(corpus, "wifi", "scanner")
+
+
+def test_tags_in_brackets_and_tag_operator(corpus):
+    assert set(found("[network]")) == ids(corpus, "wifi", "scanner")
+    assert set(found("tag:network")) == ids(corpus, "wifi", "scanner")
+    assert found("[network] share") == [corpus["scanner"].id]
+    assert found("[Printer]") == [corpus["printer"].id]
+    assert found("[nosuchtag]") == []
+
+
+def test_user_by_name_and_by_id(corpus):
+    alice, bob = corpus["alice"], corpus["bob"]
+    assert set(found("user:alice")) == ids(corpus, "printer", "old")
+    assert set(found("user:ALICE")) == ids(corpus, "printer", "old")
+    assert set(found(f"user:{bob.id}")) == ids(corpus, "wifi", "scanner")
+    assert found(f"user:{alice.id} monitor") == [corpus["old"].id]
+    assert found("user:nobody") == []
+
+
+def test_user_finds_questions_they_answered(corpus):
+    answerer = corpus["fix"].owner
+    assert found(f"user:{answerer.username}") == [corpus["wifi"].id]
+
+
+def test_is_question_and_is_answer(corpus):
+    # "adapter" is only in the answer, "grey" only in the question.
+    assert found("adapter") == [corpus["wifi"].id]
+    assert found("is:answer adapter") == [corpus["wifi"].id]
+    assert found("is:question adapter") == []
+    assert found("is:question grey") == [corpus["wifi"].id]
+    assert found("is:answer grey") == []
+
+
+def test_hit_through_an_answer_names_it(corpus):
+    (hit,) = search.search("adapter").hits
+    assert hit.answer_id == corpus["fix"].id
+    assert "<mark>adapter</mark>" in str(hit.highlights[0])
+
+
+def test_solved_and_unsolved(corpus):
+    assert found("is:solved") == [corpus["wifi"].id]
+    assert set(found("is:unsolved")) == ids(corpus, "printer", "scanner", "old")
+    assert found("is:unsolved network") == [corpus["scanner"].id]
+
+
+def test_answers_count(corpus):
+    assert set(found("answers:0")) == ids(corpus, "printer", "scanner", "old")
+    assert found("answers:1") == [corpus["wifi"].id]
+    assert found("answers:1..") == [corpus["wifi"].id]
+    assert found("answers:2..") == []
+
+
+def test_score(corpus):
+    assert found("score:3") == [corpus["scanner"].id]
+    assert found("score:3..") == [corpus["scanner"].id]
+    assert found("score:4") == []
+    assert set(found("score:..0")) == ids(corpus, "printer", "wifi", "old")
+    assert found("score:1..3") == [corpus["scanner"].id]
+
+
+def test_created_ranges(corpus):
+    year = utcnow().year
+    assert found("created:2025-01..2025-06") == [corpus["old"].id]
+    assert found("created:2025-03") == [corpus["old"].id]
+    assert found("created:2025-03-10") == [corpus["old"].id]
+    assert found("created:2025-04..2025-06") == []
+    assert corpus["old"].id not in found(f"created:{year}..")
+    assert set(found(f"created:{year}")) == ids(corpus, "printer", "wifi", "scanner")
+
+
+def test_closed(corpus):
+    assert set(found("closed:no")) == ids(corpus, "printer", "wifi", "scanner")
+    assert found("closed:yes") == [corpus["old"].id]
+    assert found("closed:no monitor") == []
+
+
+def test_operators_combine(corpus):
+    query = "network is:unsolved score:3.. [scanner] closed:no -wifi"
+    assert found(query) == [corpus["scanner"].id]
+
+
+def test_stemming_and_accent_folding(corpus):
+    assert found("printers") == [corpus["printer"].id]
+    assert found("connections drop") == [corpus["wifi"].id]
+    assert found("shares") == [corpus["scanner"].id]
+    assert found("cafe") == [corpus["printer"].id]
+    assert found("CAFÉ") == [corpus["printer"].id]
+
+
+def test_unknown_operators_are_words(corpus):
+    assert found("foo:bar printer") == []  # "foo" and "bar" must match too
+    assert found("printer:offline") == [corpus["printer"].id]
+    assert found("is:nonsense printer") == []
+    assert found("score:lots scanner") == []
+    assert found("created:yesterday") == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['"printer offline', 'printer "', "[printer", "printer]", "[[printer]]",
+     '"[printer', "printer (offline", "printer -", "OR printer", "printer OR"],
+)  # fmt: skip
+def test_unbalanced_quotes_and_brackets_are_words(corpus, raw):
+    assert found(raw) == [corpus["printer"].id]
+
+
+ODD_QUERIES = [
+    "print*", "printer*", "*", "?rinter", "printer~", "printer~2", "pr*nt*r~",
+    "*" * 200, "~" * 200, "a* b* c* d* e* f*", "\x00", "printer\x00", "\udcff",
+    "\ufffd\ufffd", '"""', "[]", "-", "OR", "OR OR OR", "::", "user:", "tag:",
+    "created:..", "score:..", "answers:-1", "score:99999999999999999999",
+    "score:-99999999999999999999..99999999999999999999", "created:9999-99-99",
+    "created:2025-02-30", "created:0001..9999", "created:0", "is:", "-is:answer",
+    "NOT printer AND", "(printer)", "title:printer", "printer^5", "{printer TO z}",
+    "\\", "%", "' OR 1=1 --", "<script>alert(1)</script>",
+]  # fmt: skip
+
+
+def test_odd_queries_never_raise(corpus):
+    for raw in ODD_QUERIES:
+        for sort in search.SORTS:
+            result = search.search(raw, sort)
+            assert result.total >= 0 and isinstance(result.hits, list), raw
+
+
+def test_wildcard_and_fuzzy_characters_do_not_explode(corpus):
+    # No wildcard or fuzzy expansion: one term each, never the whole vocabulary.
+    assert found("printer~") == [corpus["printer"].id]
+    assert found("printer~ offline*") == []
+    assert search.search("*" * 300).total >= 0
+
+
+def test_over_long_query_is_truncated(corpus):
+    result = search.search("printer " + "offline " * 5000)
+    assert [hit.question.id for hit in result.hits] == [corpus["printer"].id]
+    assert search.search("x" * 100_000).total == 0
+
+
+def test_many_terms_are_capped(corpus):
+    assert found(" ".join(["printer"] * 500)) == [corpus["printer"].id]
+
+
+def test_empty_query_finds_nothing(corpus):
+    for raw in ("", "   ", "\t\n"):
+        result = search.search(raw)
+        assert result.hits == [] and result.total == 0
+
+
+def test_sorts(corpus):
+    assert found("network", "votes")[0] == corpus["scanner"].id
+    assert found("is:unsolved", "newest")[-1] == corpus["old"].id
+    with pytest.raises(Exception) as error:
+        search.search("network", "loudest")
+    assert getattr(error.value, "status", None) == 400
+
+
+def test_did_you_mean(corpus):
+    result = search.search("pritner")
+    assert result.total == 0 and result.suggestion == "printer"
+    assert search.search("printer").suggestion is None
