@@ -24,12 +24,14 @@ $(STAMP): requirements.txt | $(BIN)/python
 
 install: $(STAMP)
 
-# Upgrade the schema, load the demo into an empty database, then serve.
+# Upgrade the schema, load the demo into an empty database, bring the search
+# index up to date with the database (building it if missing), then serve.
 # `exec` puts the server in the shell's place, so the SIGTERM make forwards
 # (or a Ctrl-C) reaches it and nothing is left running.
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-enabled
+	$(FLASK) search sync
 	@echo "Serving forum on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)" --no-reload
 

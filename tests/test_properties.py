@@ -73,6 +73,11 @@ CONFIRM_MOVE_DELETE = [  # staff's choice confirmed, moved, its answer deleted
     ("undelete", "staff", 0),
     ("accept", ASKER, None),
 ]
+STAFF_AT_THE_FLOOR = [  # staff (reputation 1) pay for downvoting answers
+    ("vote", 3, 1, -1),
+    ("vote", 3, 2, -1),
+    ("vote", 3, 1, 1),
+]
 OWNER_DELETES_AND_RESTORES = [  # a downvoted, accepted answer
     ("vote", 1, 2, -1),
     ("accept", ASKER, 2),
@@ -198,6 +203,7 @@ def check_invariants() -> None:
 @example(actions=REPAY_ON_UNDELETE)
 @example(actions=CONFIRM_MOVE_DELETE)
 @example(actions=OWNER_DELETES_AND_RESTORES)
+@example(actions=STAFF_AT_THE_FLOOR)
 def test_random_actions_keep_the_ledger_consistent(cast, actions):
     user_ids, post_ids, start = cast
     restore(start)

@@ -118,8 +118,8 @@ def test_editing_updates_the_index(indexed):
     posts.edit_post(question.owner, question, title="Papaya printer jams on cards")
     assert found("kumquat") == []
     assert found("papaya") == [question.id]
-    answer = make_answer(question, body="Use the xylophone tray for thick envelopes.")
-    posts.edit_post(answer.owner, answer, body="Use the marimba tray for thick envelopes.")
+    answer = make_answer(question, body="Use the xylophone tray for thick ones.")
+    posts.edit_post(answer.owner, answer, body="Use the marimba tray for thick ones.")
     assert (found("xylophone"), found("marimba")) == ([], [question.id])
     assert search.check() == []
 
@@ -149,7 +149,7 @@ def test_votes_and_accepts_update_score_and_solved_state(indexed):
 def test_deleted_posts_leave_the_index_and_undeleted_ones_return(indexed):
     staff = make_user(staff=True)
     question = make_question(title="Kumquat printer jams on envelopes")
-    answer = make_answer(question, body="Clean the xylophone roller.")
+    answer = make_answer(question, body="Clean the xylophone roller with some alcohol.")
     posts.delete_post(answer.owner, answer)
     assert found("xylophone") == []
     posts.delete_post(staff, question)
@@ -241,7 +241,7 @@ def test_index_with_another_schema_is_rebuilt_on_start(app, restart, search_log)
     index.create_in(str(root / "gen-000001"), fields.Schema(id=fields.ID))
     (root / "CURRENT").write_text("gen-000001")
     restart(SEARCH_CHECK_ON_START=True)
-    assert "search index gen-000001 has an older schema" in search_log
+    assert "search index gen-000001 is an older schema" in search_log
     assert live_name() == "gen-000002"
     assert search.check() == []
 
@@ -250,9 +250,10 @@ def test_start_with_a_good_index_does_not_rebuild(app, restart, search_log):
     make_question()
     search.drain()
     name = live_name()
+    search_log.clear()
     restart(SEARCH_CHECK_ON_START=True)
     assert live_name() == name
-    assert not any("building" in m for m in search_log)
+    assert search_log == []
 
 
 # -- rebuilds -----------------------------------------------------------------
@@ -289,7 +290,8 @@ def test_rebuild_covers_rows_written_while_it_runs(app):
     late = []
 
     def progress(count):
-        late.append(make_question(title="Papaya scanner skips pages"))
+        if not late:
+            late.append(make_question(title="Papaya scanner skips pages"))
 
     search.rebuild(progress=progress)
     # Its outbox row is after the build's snapshot: applied (again) by a drain.
@@ -514,13 +516,15 @@ def test_concurrent_drains_in_threads_apply_every_row(app):
             try:
                 author = db.session.get(User, owner_id)
                 for i in range(3):
-                    make_question(author, title=f"Thread {n} question {i} kumquat")
+                    make_question(
+                        author, title=f"Thread {n} question {i} kumquat", tags="x"
+                    )
             except Exception as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()
 
-    owner_id = make_user().id
+    owner_id = make_question(tags="x").owner_id  # the tag exists: no race on it
     threads = [threading.Thread(target=ask, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()

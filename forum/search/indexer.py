@@ -14,9 +14,11 @@ returns (tests); "manual" leaves rows to ``drain()`` / ``flask search sync``.
 """
 
 import atexit
+import gc
 import logging
 import threading
 import time
+import warnings
 from collections import Counter
 
 from flask import Flask, current_app
@@ -173,24 +175,37 @@ def _signature(schema) -> list[tuple[str, str]]:
     return sorted((name, type(field).__name__) for name, field in schema.items())
 
 
+def _problem(idx_store: IndexStore, name: str) -> str | None:
+    """Why generation ``name`` cannot serve (None when it opens, reads, and has
+    the current schema)."""
+    with warnings.catch_warnings():
+        # Whoosh leaves files open when it fails on garbage: close them here,
+        # quietly, rather than in some later garbage collection.
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            ix = idx_store.open(name)
+            if _signature(ix.schema) != _signature(make_schema()):
+                return "an older schema"
+            with ix.searcher() as searcher:
+                searcher.doc_count()
+                next(searcher.all_stored_fields(), None)
+                searcher.document_number(id="0")
+            return None
+        except Exception as error:  # whatever garbage on disk makes Whoosh raise
+            problem = f"unreadable: {error!r}"
+        gc.collect()
+        return problem
+
+
 def _readable(idx_store: IndexStore) -> bool:
-    """Whether the live generation opens, reads, and has the current schema."""
+    """Whether the live generation can serve; logs why not."""
     name = idx_store.current_name()
     if name is None:
         return False
-    try:
-        ix = idx_store.open(name)
-        if _signature(ix.schema) != _signature(make_schema()):
-            log.warning("search index %s has an older schema", name)
-            return False
-        with ix.searcher() as searcher:
-            searcher.doc_count()
-            next(searcher.all_stored_fields(), None)
-            searcher.document_number(id="0")
-    except Exception as error:  # whatever garbage on disk makes Whoosh raise
-        log.warning("search index %s is unreadable (%r)", name, error)
-        return False
-    return True
+    problem = _problem(idx_store, name)
+    if problem is not None:
+        log.warning("search index %s is %s", name, problem)
+    return problem is None
 
 
 def ensure_index() -> bool:
@@ -380,11 +395,13 @@ def _database_view() -> dict[str, tuple]:
 
 
 def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
+    view, copies = {}, Counter()
+    if not searcher.doc_count_all():
+        return view, copies  # an empty index has no columns to read
     reader = searcher.reader()
     closed = set(searcher.docs_for_query(wq.Term("closed", True)))
     answers = reader.column_reader("answer_count")
     activity = reader.column_reader("activity")
-    view, copies = {}, Counter()
     for docnum, fields in reader.iter_docs():
         copies[fields["id"]] += 1
         view[fields["id"]] = (
@@ -399,13 +416,14 @@ def check() -> list[str]:
     rows not applied yet; an empty list when the index is up to date."""
     live = _database_view()
     idx_store = store()
-    if idx_store.current_name() is None:
+    name = idx_store.current_name()
+    if name is None:
         return ["there is no search index (`flask --app forum search rebuild`)"]
-    try:
-        with idx_store.open().searcher() as searcher:
-            indexed, copies = _index_view(searcher)
-    except Exception as error:  # whatever garbage on disk makes Whoosh raise
-        return [f"the search index is unreadable ({error!r}); rebuild it"]
+    problem = _problem(idx_store, name)
+    if problem is not None:
+        return [f"the search index {name} is {problem} (`search rebuild`)"]
+    with idx_store.open(name).searcher() as searcher:
+        indexed, copies = _index_view(searcher)
     problems = []
     for qid in sorted(live.keys() | indexed.keys(), key=int):
         if qid not in indexed:
