@@ -231,11 +231,15 @@ def follow_outbox(prune_days: float | None) -> None:
     poll = float(current_app.config["SEARCH_POLL_SECONDS"])
     click.echo(f"Following the outbox every {poll:g}s (SIGTERM or Ctrl-C stops).")
     next_prune = 0.0
+    failed = False
     try:
         while not stopping:
             pause = poll
             try:
+                if failed:
+                    indexer.ensure_index()  # a damaged index is rebuilt
                 applied = indexer.drain()
+                failed = False
                 if applied == indexer.BUSY:
                     pause = min(poll, 0.25)  # the holder may not see our rows
                 elif applied:
@@ -246,6 +250,7 @@ def follow_outbox(prune_days: float | None) -> None:
                     click.echo(f"Pruned {removed} outbox row(s).")
                     next_prune = time.monotonic() + 3600
             except Exception as error:  # keep following: the database may return
+                failed = True
                 click.echo(f"search sync failed, will retry: {error!r}", err=True)
             finally:
                 db.session.remove()

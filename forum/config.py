@@ -146,3 +146,14 @@ class DefaultConfig:
     SEARCH_BOOST_SOLVED = 0.15
     SEARCH_BOOST_SCORE = 0.05
     SEARCH_DUPLICATE_FACTOR = 0.6
+    # Similar questions (asking, related box): each word of the draft's title is
+    # looked up in these fields with these weights ("answers" holds the thread's
+    # answers and comments), except that a word in more than the common share of
+    # questions counts in titles only; the draft's body words count in bodies at
+    # the body weight. Then a small boost by question score: no solved boost and
+    # no duplicate penalty here (a closed duplicate's page leads to its
+    # original). Measured with bench/relevance.py: see the README.
+    SEARCH_SIMILAR_FIELDS = {"title": 1.0, "body": 0.5, "answers": 1.0}
+    SEARCH_SIMILAR_COMMON_SHARE = 0.3
+    SEARCH_SIMILAR_BODY_WEIGHT = 0.3
+    SEARCH_SIMILAR_BOOST_SCORE = 0.1

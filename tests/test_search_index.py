@@ -1,6 +1,7 @@
 """The search index follows the database: every change, a missing or corrupt
 index, atomic rebuilds, a held write lock, out-of-order outbox ids, replicas."""
 
+import gc
 import logging
 import threading
 import time
@@ -191,6 +192,25 @@ def test_check_finds_changes_made_behind_the_outbox(app):
     ]
 
 
+def test_check_compares_closed_state_and_answer_count(app):
+    question = make_question()
+    make_answer(question)
+    search.drain()
+    db.session.execute(
+        update(Question).where(Question.id == question.id)
+        .values(closed_at=utcnow(), closed_reason="duplicate", answer_count=4)
+    )  # fmt: skip
+    db.session.commit()
+    assert search.check() == [
+        f"question {question.id} differs: closed True in the database, False in "
+        "the index; answers 4 in the database, 1 in the index"
+    ]
+    search.enqueue(question.id)
+    db.session.commit()
+    search.drain()
+    assert search.check() == []
+
+
 def test_drain_applies_rows_in_batches(app):
     search.drain()
     questions = [make_question() for _ in range(5)]
@@ -364,6 +384,23 @@ def test_thread_mode_starts_following_on_the_first_request(app, restart):
     assert server.extensions["forum_search_indexer"].thread is None
     server.test_client().get("/")
     assert wait_for(lambda: found("kumquat") == [question.id])
+
+
+# Whoosh leaves files open when it fails on a damaged index (closed by gc here).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_thread_rebuilds_an_index_damaged_while_running(app, restart, search_log):
+    search.drain()
+    old = live_name()
+    for path in (Path(app.config["SEARCH_INDEX_DIR"]) / old).glob("*.toc"):
+        path.write_bytes(b"garbage" * 50)
+    server = restart(SEARCH_INDEXING="thread", SEARCH_POLL_SECONDS=0.1)
+    with server.app_context():
+        question_id = make_question(title="Kumquat printer jams on envelopes").id
+    assert wait_for(lambda: live_name() != old)
+    assert wait_for(lambda: found("kumquat") == [question_id])
+    assert any("search indexing failed, will retry" in m for m in search_log)
+    server.extensions["forum_search_indexer"].stop()
+    gc.collect()
 
 
 def test_stopping_the_thread_applies_what_was_committed(app):

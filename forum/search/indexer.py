@@ -19,18 +19,16 @@ import logging
 import threading
 import time
 import warnings
-from collections import Counter
 
 from flask import Flask, current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from whoosh import query as wq
 from whoosh.index import LockError
 
 from forum.extensions import db
-from forum.models import Question, SearchOutbox, utcnow
-from forum.search import outbox
+from forum.models import SearchOutbox, utcnow
+from forum.search import consistency, outbox
 from forum.search.documents import all_question_ids, documents_for
 from forum.search.outbox import BATCH
 from forum.search.schema import make_schema
@@ -64,6 +62,13 @@ def apply_ids(writer, question_ids: list[int]) -> None:
 
 def _drain_batch(idx_store: IndexStore, name: str, limit: int) -> int:
     """Apply up to ``limit`` pending rows to generation ``name`` (or BUSY)."""
+    # Idle polls stay off the write lock (a writer creates segment files). The
+    # state may be older than the one read under the lock below: an older state
+    # only sees more rows as pending, never fewer.
+    idle = not outbox.pending_rows(idx_store.read_state(name), 1)
+    db.session.rollback()
+    if idle:
+        return 0
     ix = idx_store.open(name)
     try:
         writer = ix.writer(timeout=0)
@@ -237,6 +242,7 @@ class BackgroundIndexer:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.failed = False
 
     def start(self) -> None:
         """Start the thread unless it runs (also after a fork, or if it died)."""
@@ -278,8 +284,12 @@ class BackgroundIndexer:
         """Drain in an app context of our own; failures are logged and retried."""
         with self.app.app_context():
             try:
+                if self.failed:
+                    ensure_index()  # a damaged index is rebuilt, not retried forever
                 drain_until_done(deadline, stop)
+                self.failed = False
             except Exception as error:  # the thread must outlive any failure
+                self.failed = True
                 log.warning("search indexing failed, will retry: %r", error)
             finally:
                 db.session.remove()
@@ -375,46 +385,9 @@ def prune(days: float) -> int:
     return outbox.prune(live_state(), days)
 
 
-# What `check` compares per question: the database's value and the index's.
-COMPARED = ("score", "solved", "duplicate", "closed", "answers", "last activity")
-
-
-def _database_view() -> dict[str, tuple]:
-    rows = db.session.execute(
-        select(
-            Question.id, Question.score, Question.accepted_answer_id,
-            Question.duplicate_of_id, Question.closed_at, Question.answer_count,
-            Question.last_activity_at,
-        ).where(Question.deleted_at.is_(None))
-    )  # fmt: skip
-    return {
-        str(qid): (score, accepted is not None, duplicate is not None,
-                   closed is not None, answers or 0, activity)
-        for qid, score, accepted, duplicate, closed, answers, activity in rows
-    }  # fmt: skip
-
-
-def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
-    view, copies = {}, Counter()
-    if not searcher.doc_count_all():
-        return view, copies  # an empty index has no columns to read
-    reader = searcher.reader()
-    closed = set(searcher.docs_for_query(wq.Term("closed", True)))
-    answers = reader.column_reader("answer_count")
-    activity = reader.column_reader("activity")
-    for docnum, fields in reader.iter_docs():
-        copies[fields["id"]] += 1
-        view[fields["id"]] = (
-            fields.get("score"), fields.get("accepted"), fields.get("duplicate"),
-            docnum in closed, answers[docnum], activity[docnum],
-        )  # fmt: skip
-    return view, copies
-
-
 def check() -> list[str]:
     """Differences between the database and the live index, then the outbox
     rows not applied yet; an empty list when the index is up to date."""
-    live = _database_view()
     idx_store = store()
     name = idx_store.current_name()
     if name is None:
@@ -423,24 +396,7 @@ def check() -> list[str]:
     if problem is not None:
         return [f"the search index {name} is {problem} (`search rebuild`)"]
     with idx_store.open(name).searcher() as searcher:
-        indexed, copies = _index_view(searcher)
-    problems = []
-    for qid in sorted(live.keys() | indexed.keys(), key=int):
-        if qid not in indexed:
-            problems.append(f"question {qid} is missing from the index")
-        elif qid not in live:
-            problems.append(f"question {qid} is in the index but deleted or gone")
-        elif live[qid] != indexed[qid]:
-            diffs = "; ".join(
-                f"{what} {db_value} in the database, {ix_value} in the index"
-                for what, db_value, ix_value in zip(
-                    COMPARED, live[qid], indexed[qid], strict=True
-                )
-                if db_value != ix_value
-            )
-            problems.append(f"question {qid} differs: {diffs}")
-        if copies[qid] > 1:
-            problems.append(f"question {qid} is in the index {copies[qid]} times")
+        problems = consistency.differences(searcher)
     pending = pending_count()
     if pending:
         problems.append(

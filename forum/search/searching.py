@@ -229,20 +229,45 @@ def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20)
 
 def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = None):
     """Questions like a draft's title (and body): for asking and related boxes."""
-    words = sq.analyzed((title or "")[: sq.MAX_QUERY_LENGTH])
-    extra = sq.analyzed((body or "")[:500])[:20]
+    config = current_app.config
+    words = list(dict.fromkeys(sq.analyzed((title or "")[: sq.MAX_QUERY_LENGTH])))
+    extra = [
+        t for t in dict.fromkeys(sq.analyzed((body or "")[:500])) if t not in words
+    ]
     if not words and not extra:
         return []
-    clauses = [wq.Term("title", t, boost=3.0) for t in dict.fromkeys(words)]
-    clauses += [wq.Term("body", t) for t in dict.fromkeys(words)]
-    clauses += [wq.Term("body", t, boost=0.3) for t in dict.fromkeys(extra)]
-    q = wq.Or(clauses)
-    if exclude is not None:
-        q = wq.AndNot(q, wq.Term("id", str(exclude)))
     s = searcher()
-    results = s.search(q, limit=limit * 3)
+    # Any word of the title counts (OR), in the title and in the thread's text;
+    # a word most documents hold only counts in titles (it ranks nothing and
+    # its posting lists are the long ones).
+    common = config["SEARCH_SIMILAR_COMMON_SHARE"] * max(s.doc_count_all(), 1)
+    clauses = [
+        wq.Term(fieldname, t, boost=weight)
+        for fieldname, weight in config["SEARCH_SIMILAR_FIELDS"].items()
+        for t in words[: sq.MAX_TERMS]
+        if fieldname == "title" or s.doc_frequency(fieldname, t) <= common
+    ]
+    clauses += [
+        wq.Term("body", t, boost=config["SEARCH_SIMILAR_BODY_WEIGHT"])
+        for t in extra[:20]
+    ]
+    q = wq.Or(clauses)
+    # Whoosh's preloading union (its choice on small indexes) under-reports its
+    # best score, and the collector then drops top hits: use the plain tree.
+    q.matcher_type = wq.Or.DEFAULT_MATCHER
+    # Excluding with a mask, not AndNot: AndNot can lose top hits with a limit.
+    mask = wq.Term("id", str(exclude)) if exclude is not None else None
+    results = s.search(q, limit=limit * 3, mask=mask)
+    by_score = config["SEARCH_SIMILAR_BOOST_SCORE"]
     scored = sorted(
-        ((_boost(hit.score or 0.0, hit.fields()), int(hit["id"])) for hit in results),
+        (
+            (
+                (hit.score or 0.0)
+                * (1.0 + by_score * math.log1p(max(hit.get("score") or 0, 0))),
+                int(hit["id"]),
+            )
+            for hit in results
+        ),
         key=lambda pair: -pair[0],
     )
     ids = [qid for _, qid in scored[:limit]]

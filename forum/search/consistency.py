@@ -1,0 +1,69 @@
+"""Comparing the database with an index: what `search check` reports."""
+
+from collections import Counter
+
+from sqlalchemy import select
+from whoosh import query as wq
+
+from forum.extensions import db
+from forum.models import Question
+
+# What is compared per question: the database's value and the index's.
+COMPARED = ("score", "solved", "duplicate", "closed", "answers", "last activity")
+
+
+def _database_view() -> dict[str, tuple]:
+    rows = db.session.execute(
+        select(
+            Question.id, Question.score, Question.accepted_answer_id,
+            Question.duplicate_of_id, Question.closed_at, Question.answer_count,
+            Question.last_activity_at,
+        ).where(Question.deleted_at.is_(None))
+    )  # fmt: skip
+    return {
+        str(qid): (score, accepted is not None, duplicate is not None,
+                   closed is not None, answers or 0, activity)
+        for qid, score, accepted, duplicate, closed, answers, activity in rows
+    }  # fmt: skip
+
+
+def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
+    view, copies = {}, Counter()
+    if not searcher.doc_count_all():
+        return view, copies  # an empty index has no columns to read
+    reader = searcher.reader()
+    closed = set(searcher.docs_for_query(wq.Term("closed", True)))
+    answers = reader.column_reader("answer_count")
+    activity = reader.column_reader("activity")
+    for docnum, fields in reader.iter_docs():
+        copies[fields["id"]] += 1
+        view[fields["id"]] = (
+            fields.get("score"), fields.get("accepted"), fields.get("duplicate"),
+            docnum in closed, answers[docnum], activity[docnum],
+        )  # fmt: skip
+    return view, copies
+
+
+def differences(searcher) -> list[str]:
+    """The questions missing from the index, indexed but not live, indexed more
+    than once, or indexed with other values than the database's (by id)."""
+    live = _database_view()
+    indexed, copies = _index_view(searcher)
+    problems = []
+    for qid in sorted(live.keys() | indexed.keys(), key=int):
+        if qid not in indexed:
+            problems.append(f"question {qid} is missing from the index")
+        elif qid not in live:
+            problems.append(f"question {qid} is in the index but deleted or gone")
+        elif live[qid] != indexed[qid]:
+            diffs = "; ".join(
+                f"{what} {db_value} in the database, {ix_value} in the index"
+                for what, db_value, ix_value in zip(
+                    COMPARED, live[qid], indexed[qid], strict=True
+                )
+                if db_value != ix_value
+            )
+            problems.append(f"question {qid} differs: {diffs}")
+        if copies[qid] > 1:
+            problems.append(f"question {qid} is in the index {copies[qid]} times")
+    return problems
