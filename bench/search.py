@@ -279,7 +279,8 @@ class Generator:
 def _post(pid: int, kind: str, owner: int, html_: str, text: str, when) -> dict:
     return {
         "id": pid, "type": kind, "owner_id": owner, "body_markdown": text,
-        "body_html": html_, "score": 0, "created_at": when, "last_edited_at": None,
+        "body_html": html_, "score": 0, "imported_score": 0, "created_at": when,
+        "last_edited_at": None,
         "last_activity_at": when, "deleted_at": None, "deleted_by_id": None,
         "deleted_reason": None, "title": None, "view_count": None,
         "answer_count": None, "accepted_answer_id": None, "accepted_by": None,
@@ -317,7 +318,8 @@ def generate(gen: Generator, n_questions: int, progress) -> dict:
             n_answers = rng.choice(shapes.answers)
             q.update(
                 title=gen.title(),
-                score=rng.choice(shapes.question_scores),
+                score=(score := rng.choice(shapes.question_scores)),
+                imported_score=score,  # a score without votes, as imported
                 view_count=rng.randint(5, 5000),
                 answer_count=n_answers,
             )
@@ -329,7 +331,8 @@ def generate(gen: Generator, n_questions: int, progress) -> dict:
                 last = max(last, when)
                 a_html, a_text = gen.paragraphs(rng.choice(shapes.answer_len))
                 a = _post(aid, "answer", int(gen.owners.one(rng)), a_html, a_text, when)
-                a.update(question_id=qid, score=rng.choice(shapes.answer_scores))
+                score = rng.choice(shapes.answer_scores)
+                a.update(question_id=qid, score=score, imported_score=score)
                 answers.append(a)
                 answer_ids.append(aid)
             for post_id, when in [(qid, asked)] + [(a, last) for a in answer_ids]:
@@ -370,6 +373,7 @@ def generate(gen: Generator, n_questions: int, progress) -> dict:
             accepted,
         )
     db.session.commit()
+    sedata.analyze()
     counts["accepted"] = len(accepted)
     counts["users"] = gen.users
     counts["tags"] = len(tag_ids)
@@ -605,7 +609,8 @@ def measure(args, users: int) -> None:
         print(f"{label:28} {len(times):>4} {percentile(times, 50):8.1f} "
               f"{percentile(times, 95):8.1f} {max(times):8.1f}   {target}")  # fmt: skip
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process: {rss:.0f} MB")
+    print(f"peak memory of this process: {rss:.0f} MB; load average now "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
     if args.profile:
         print(profile(search.search, plain + operators))
         print(profile(lambda t: search.similar(t), titles))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, text
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -163,6 +163,7 @@ def _post_row(r: dict, kind: str, owners: set[int]) -> dict:
         "body_markdown": plain_text(body_html),
         "body_html": body_html,
         "score": int(r.get("Score") or 0),
+        "imported_score": int(r.get("Score") or 0),  # votes are anonymous
         "created_at": created,
         "last_edited_at": parse_time(r.get("LastEditDate")),
         "last_activity_at": parse_time(r.get("LastActivityDate")) or created,
@@ -248,7 +249,19 @@ def load_site(folder: Path) -> Loaded:
     )
     _mark_duplicates(folder, loaded)
     db.session.commit()
+    analyze()
     return loaded
+
+
+def analyze() -> None:
+    """Give SQLite's planner statistics after a bulk load, as an importer should.
+
+    Without them SQLite reads ``Question.tags`` (selectin) through the
+    (type, created_at) index: ~20 ms a page at 100,000 questions instead of 0.2.
+    """
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def _load_tags(question_tags: dict[int, list[str]], loaded: Loaded) -> None:

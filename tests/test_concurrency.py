@@ -254,3 +254,27 @@ def test_deleting_races_accepting_and_voting(server):
         assert {status for status, _ in results[2:]} <= {200, 403, 404, 409}
         assert_sql_invariants()
         assert_consistent()
+
+
+def test_concurrent_questions_with_one_new_tag_create_it_once(server):
+    askers = [token_for(make_user(reputation=1)) for _ in range(6)]
+    body = {"body": "The printer drops off the network after every sleep cycle."}
+    statuses = burst(
+        server,
+        [
+            ("POST", "/questions", token,
+             dict(body, title=f"Printer offline after sleep, case {i}",
+                  tags=["brand-new-tag", "printer"]))
+            for i, token in enumerate(askers)
+        ],
+    )  # fmt: skip
+    assert [status for status, _ in statuses] == [201] * len(askers), statuses
+    db.session.rollback()
+    tag_ids = db.session.scalars(
+        text("SELECT id FROM tag WHERE name = 'brand-new-tag'")
+    ).all()
+    assert len(tag_ids) == 1
+    tagged = db.session.scalar(
+        text("SELECT COUNT(*) FROM post_tag WHERE tag_id = :id"), {"id": tag_ids[0]}
+    )
+    assert tagged == len(askers)

@@ -252,6 +252,18 @@ def test_corrupt_index_is_rebuilt_on_start(app, restart, search_log, damaged):
     assert search.check() == []
 
 
+def test_search_rebuilds_an_index_damaged_after_start(app, search_log):
+    question = make_question(title="Kumquat printer jams on envelopes")
+    search.drain()
+    old = live_name()
+    for path in (Path(app.config["SEARCH_INDEX_DIR"]) / old).iterdir():
+        path.write_bytes(b"\x00garbage\xff" * 300)
+    assert found("kumquat") == [question.id]  # the first search rebuilds it
+    assert any("building the search index" in m for m in search_log)
+    assert live_name() != old
+    assert search.check() == []
+
+
 def test_index_with_another_schema_is_rebuilt_on_start(app, restart, search_log):
     from whoosh import fields, index
 

@@ -66,9 +66,12 @@ def child_commit_then_die(user_id: str) -> None:
     app = child_app()
     with app.app_context():
         author = db.session.get(User, int(user_id))
-        event.listen(
-            Session, "after_commit", lambda session: os._exit(DIED_AFTER_COMMIT)
-        )
+
+        def die_after_the_outermost_commit(session):
+            if not session.in_nested_transaction():  # not a savepoint's end
+                os._exit(DIED_AFTER_COMMIT)
+
+        event.listen(Session, "after_commit", die_after_the_outermost_commit)
         questions.ask_question(
             author, "Papaya scanner skips every other page",
             "Since the update the scanner skips every other page of a stack.",

@@ -14,11 +14,9 @@ returns (tests); "manual" leaves rows to ``drain()`` / ``flask search sync``.
 """
 
 import atexit
-import gc
 import logging
 import threading
 import time
-import warnings
 
 from flask import Flask, current_app
 from sqlalchemy import event, inspect
@@ -31,7 +29,6 @@ from forum.models import SearchOutbox, utcnow
 from forum.search import consistency, outbox
 from forum.search.documents import all_question_ids, documents_for
 from forum.search.outbox import BATCH
-from forum.search.schema import make_schema
 from forum.search.store import IndexStore, empty_state
 
 log = logging.getLogger("forum.search")
@@ -176,38 +173,12 @@ def rebuild(progress=None, procs: int = 1) -> int:
         return _build(idx_store, progress, procs)
 
 
-def _signature(schema) -> list[tuple[str, str]]:
-    return sorted((name, type(field).__name__) for name, field in schema.items())
-
-
-def _problem(idx_store: IndexStore, name: str) -> str | None:
-    """Why generation ``name`` cannot serve (None when it opens, reads, and has
-    the current schema)."""
-    with warnings.catch_warnings():
-        # Whoosh leaves files open when it fails on garbage: close them here,
-        # quietly, rather than in some later garbage collection.
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            ix = idx_store.open(name)
-            if _signature(ix.schema) != _signature(make_schema()):
-                return "an older schema"
-            with ix.searcher() as searcher:
-                searcher.doc_count()
-                next(searcher.all_stored_fields(), None)
-                searcher.document_number(id="0")
-            return None
-        except Exception as error:  # whatever garbage on disk makes Whoosh raise
-            problem = f"unreadable: {error!r}"
-        gc.collect()
-        return problem
-
-
 def _readable(idx_store: IndexStore) -> bool:
     """Whether the live generation can serve; logs why not."""
     name = idx_store.current_name()
     if name is None:
         return False
-    problem = _problem(idx_store, name)
+    problem = idx_store.problem(name)
     if problem is not None:
         log.warning("search index %s is %s", name, problem)
     return problem is None
@@ -314,6 +285,8 @@ def init_app(app: Flask) -> None:
 def _after_commit(session: Session) -> None:
     """A commit of enqueued rows makes a drain due once the session has handed
     its connection back (a drain needs one of its own)."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: the rows are not committed yet
     if session.info.pop("search_pending", False):
         session.info["search_due"] = True
 
@@ -392,7 +365,7 @@ def check() -> list[str]:
     name = idx_store.current_name()
     if name is None:
         return ["there is no search index (`flask --app forum search rebuild`)"]
-    problem = _problem(idx_store, name)
+    problem = idx_store.problem(name)
     if problem is not None:
         return [f"the search index {name} is {problem} (`search rebuild`)"]
     with idx_store.open(name).searcher() as searcher:

@@ -11,11 +11,15 @@ TITLE_BOOST = 3.0
 
 
 def make_schema() -> Schema:
-    """Build the schema (text is not stored: snippets come from the database)."""
+    """Build the schema (text is not stored: snippets come from the database).
+
+    Only titles keep a spelling graph ("Did you mean"): building one for
+    bodies made a bulk build about a third slower.
+    """
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=TEXT_ANALYZER, field_boost=TITLE_BOOST, spelling=True),
-        body=TEXT(analyzer=TEXT_ANALYZER, spelling=True),
+        body=TEXT(analyzer=TEXT_ANALYZER),
         answers=TEXT(analyzer=TEXT_ANALYZER),
         tags=KEYWORD(lowercase=True, commas=True, scorable=True),
         users=KEYWORD(lowercase=True, commas=True),

@@ -41,7 +41,13 @@ def searcher():
         cached = _cache.get(key)
         if cached and cached[0] == name and cached[1].up_to_date():
             return cached[1]
-        fresh = idx_store.open(name).searcher()
+        try:
+            fresh = idx_store.open(name).searcher()
+        except Exception:  # damaged on disk since start: rebuild it, logged
+            if not ensure_index():
+                raise
+            name = idx_store.current_name()
+            fresh = idx_store.open(name).searcher()
         _cache[key] = (name, fresh)
         # The previous searcher may still be in use by another thread; it is
         # closed when garbage collected.
@@ -227,9 +233,41 @@ def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20)
     return SearchResult(hits, total, exact, page, per_page, suggestion)
 
 
+# Below this many questions holding a word, the word is never "common" (on a
+# small index every word is in a large share of the questions).
+SIMILAR_COMMON_FLOOR = 50
+
+
+def _similar_clauses(s, words: list[str], extra: list[str]) -> list[wq.Query]:
+    """Term clauses for similar(): each (field, word) of the draft, rarest first,
+    while their postings fit the budget (read cost grows with posting lists).
+
+    A word held by more than the common share of questions counts in titles
+    only; the draft's body words count in bodies, at the body weight.
+    """
+    config = current_app.config
+    share = config["SEARCH_SIMILAR_COMMON_SHARE"]
+    common = max(share * s.doc_count_all(), SIMILAR_COMMON_FLOOR)
+    from_title = [(f, t, w) for f, w in config["SEARCH_SIMILAR_FIELDS"].items()
+                  for t in words]  # fmt: skip
+    from_body = [("body", t, config["SEARCH_SIMILAR_BODY_WEIGHT"]) for t in extra]
+    budget = config["SEARCH_SIMILAR_POSTINGS"]
+    clauses = []
+    for wanted in (from_title, from_body):
+        for df, fieldname, term, weight in sorted(
+            (s.doc_frequency(f, t), f, t, w) for f, t, w in wanted
+        ):
+            if df == 0 or (fieldname != "title" and df > common):
+                continue
+            if clauses and df > budget:
+                break
+            budget -= df
+            clauses.append(wq.Term(fieldname, term, boost=weight))
+    return clauses
+
+
 def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = None):
     """Questions like a draft's title (and body): for asking and related boxes."""
-    config = current_app.config
     words = list(dict.fromkeys(sq.analyzed((title or "")[: sq.MAX_QUERY_LENGTH])))
     extra = [
         t for t in dict.fromkeys(sq.analyzed((body or "")[:500])) if t not in words
@@ -237,20 +275,9 @@ def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = N
     if not words and not extra:
         return []
     s = searcher()
-    # Any word of the title counts (OR), in the title and in the thread's text;
-    # a word most documents hold only counts in titles (it ranks nothing and
-    # its posting lists are the long ones).
-    common = config["SEARCH_SIMILAR_COMMON_SHARE"] * max(s.doc_count_all(), 1)
-    clauses = [
-        wq.Term(fieldname, t, boost=weight)
-        for fieldname, weight in config["SEARCH_SIMILAR_FIELDS"].items()
-        for t in words[: sq.MAX_TERMS]
-        if fieldname == "title" or s.doc_frequency(fieldname, t) <= common
-    ]
-    clauses += [
-        wq.Term("body", t, boost=config["SEARCH_SIMILAR_BODY_WEIGHT"])
-        for t in extra[:20]
-    ]
+    clauses = _similar_clauses(s, words[: sq.MAX_TERMS], extra[:20])
+    if not clauses:
+        return []
     q = wq.Or(clauses)
     # Whoosh's preloading union (its choice on small indexes) under-reports its
     # best score, and the collector then drops top hits: use the plain tree.
@@ -258,7 +285,7 @@ def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = N
     # Excluding with a mask, not AndNot: AndNot can lose top hits with a limit.
     mask = wq.Term("id", str(exclude)) if exclude is not None else None
     results = s.search(q, limit=limit * 3, mask=mask)
-    by_score = config["SEARCH_SIMILAR_BOOST_SCORE"]
+    by_score = current_app.config["SEARCH_SIMILAR_BOOST_SCORE"]
     scored = sorted(
         (
             (

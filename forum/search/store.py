@@ -12,12 +12,14 @@ CURRENT atomically (os.replace), so searches keep working meanwhile.
 """
 
 import fcntl
+import gc
 import json
 import logging
 import os
 import shutil
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +37,10 @@ PREFIX = "gen-"
 def _unique() -> str:
     """A temporary-file suffix no other process or thread uses at the same time."""
     return f"{os.getpid()}-{threading.get_ident()}"
+
+
+def _signature(schema) -> list[tuple[str, str]]:
+    return sorted((name, type(field).__name__) for name, field in schema.items())
 
 
 def empty_state() -> dict:
@@ -120,6 +126,27 @@ class IndexStore:
                     raise
                 time.sleep(0.02 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    def problem(self, name: str) -> str | None:
+        """Why generation ``name`` cannot serve (None when it opens, reads, and
+        has the current schema)."""
+        with warnings.catch_warnings():
+            # Whoosh leaves files open when it fails on garbage: close them
+            # here, quietly, rather than in some later garbage collection.
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                ix = self.open(name)
+                if _signature(ix.schema) != _signature(make_schema()):
+                    return "an older schema"
+                with ix.searcher() as searcher:
+                    searcher.doc_count()
+                    next(searcher.all_stored_fields(), None)
+                    searcher.document_number(id="0")
+                return None
+            except Exception as error:  # whatever garbage makes Whoosh raise
+                problem = f"unreadable: {error!r}"
+            gc.collect()
+            return problem
 
     @contextmanager
     def exclusive(self):

@@ -3,6 +3,7 @@
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.models import Post, Tag, post_tag
@@ -56,14 +57,19 @@ def get_or_create_tags(names: list[str]) -> list[Tag]:
         tag.name: tag
         for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))
     }
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
+    return [existing.get(name) or _create_tag(name) for name in names]
+
+
+def _create_tag(name: str) -> Tag:
+    """Insert a new tag in a savepoint; if a concurrent request inserted the
+    same name first, use its row instead (the name is unique)."""
+    try:
+        with db.session.begin_nested():
             tag = Tag(name=name)
             db.session.add(tag)
-        tags.append(tag)
-    return tags
+        return tag
+    except IntegrityError:
+        return db.session.scalars(select(Tag).where(Tag.name == name)).one()
 
 
 def question_count_column():
