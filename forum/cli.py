@@ -4,6 +4,7 @@ import signal
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -25,6 +26,8 @@ reputation_cli = AppGroup(
 search_cli = AppGroup(
     "search", help="Rebuild, sync or check the search index (a cache of the database)."
 )
+import_cli = AppGroup("import", help="Import content from another site's data dump.")
+export_cli = AppGroup("export", help="Export the forum's content as a data dump.")
 
 
 def fail(error: ServiceError) -> NoReturn:
@@ -82,13 +85,13 @@ def set_role(username: str, role: str) -> None:
     help="Do nothing unless the DEMO_CONTENT setting is true (used by make run).",
 )
 def load_demo_command(if_enabled: bool) -> None:
-    """Load the demo users and threads into a database that has no users."""
+    """Load the demo users and threads into a database without users or posts."""
     if if_enabled and not current_app.config.get("DEMO_CONTENT"):
         click.echo("Demo content is turned off (DEMO_CONTENT = False).")
         return
     summary = demo.load_demo()
     if summary is None:
-        click.echo("The database already has users; demo content not loaded.")
+        click.echo("The database already has users or posts; demo content not loaded.")
     else:
         click.echo(
             "Loaded demo content: "
@@ -105,18 +108,31 @@ def load_demo_command(if_enabled: bool) -> None:
 @click.command("recount")
 @click.option("--check", is_flag=True, help="Only report differences (exit 1 if any).")
 def recount(check: bool) -> None:
-    """Recompute each question's cached answer count from its live answers."""
+    """Recompute answer counts (live answers) and scores (imported score plus
+    votes) from what they derive from."""
     drift = maintenance.answer_count_drift()
     for qid, cached, actual in drift:
         click.echo(f"question {qid}: answer_count is {cached}, live answers {actual}")
+    scores = maintenance.score_drift()
+    for pid, cached, want in scores:
+        click.echo(f"post {pid}: score is {cached}, imported score plus votes {want}")
     if check:
         if drift:
             click.echo(f"{len(drift)} question(s) have a wrong answer count.")
+        else:
+            click.echo("All answer counts match.")
+        if scores:
+            click.echo(f"{len(scores)} post(s) have a wrong score.")
+        else:
+            click.echo("All scores match.")
+        if drift or scores:
             sys.exit(1)
-        click.echo("All answer counts match.")
         return
     maintenance.fix_answer_counts()
     click.echo(f"Fixed {len(drift)} question(s).")
+    if scores:
+        maintenance.fix_scores()
+        click.echo(f"Fixed {len(scores)} score(s).")
 
 
 @reputation_cli.command("verify")
@@ -280,6 +296,59 @@ def check_search() -> None:
     click.echo("The search index matches the database; no outbox rows are pending.")
 
 
+def _progress(label: str, total: int):
+    """A click progress bar for one file (its size in bytes) or stage."""
+    return click.progressbar(length=max(total, 1), label=f"{label:<28}", width=30)
+
+
+@import_cli.command("stackexchange")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--site-url",
+    default=None,
+    help="The site the dump comes from, e.g. https://cardano.stackexchange.com "
+    "(default: https:// and the folder's name).",
+)
+def import_stackexchange(folder: Path, site_url: str | None) -> None:
+    """Import a Stack Exchange dump FOLDER (Posts.xml, Users.xml, ...)."""
+    from forum.interchange.importer import ImportFailed, import_stackexchange
+
+    site_url = site_url or f"https://{folder.resolve().name}"
+    try:
+        report = import_stackexchange(folder, site_url, progress=_progress)
+    except ImportFailed as error:
+        raise click.ClickException(str(error)) from None
+    mode = "ids kept" if report.keep_ids else "new ids (source ids kept)"
+    click.echo(f"\nImported {report.site} ({mode}):")
+    for line in report.table():
+        click.echo(f"  {line}")
+    if not report.changed:
+        click.echo("Nothing new: everything in the dump was imported before.")
+    if report.changed:
+        click.echo(
+            f"Indexed {report.indexed} question(s) for search in "
+            f"{report.index_seconds:.1f} s."
+        )
+    click.echo(f"Total time: {report.seconds:.1f} s.")
+
+
+@export_cli.command("stackexchange")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_stackexchange(folder: Path) -> None:
+    """Write the forum as a Stack Exchange dump into FOLDER (eight XML files)."""
+    from forum.interchange.exporter import export_stackexchange
+
+    started = time.monotonic()
+    try:
+        counts = export_stackexchange(folder, progress=_progress)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write to {folder}: {error}") from None
+    for name, count in counts.items():
+        click.echo(f"  {name:<16} {count:>8} rows")
+    seconds = time.monotonic() - started
+    click.echo(f"Exported to {folder} in {seconds:.1f} s (no emails or passwords).")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
@@ -288,3 +357,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(recount)
     app.cli.add_command(reputation_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(export_cli)

@@ -27,6 +27,7 @@ from forum.models import (
 from forum.services import (
     answers,
     comments,
+    indexing,
     posts,
     questions,
     reputation,
@@ -43,9 +44,12 @@ def load_demo(now: datetime | None = None) -> dict[str, int] | None:
     """Load the demo users and threads when the database has no users.
 
     Returns counts of what the database then holds, or None (changing nothing)
-    when users already exist.
+    when users or posts already exist (an imported forum may have posts whose
+    authors were not imported).
     """
-    if db.session.scalar(select(func.count(User.id))):
+    if db.session.scalar(select(func.count(User.id))) or db.session.scalar(
+        select(func.count(Post.id))
+    ):
         return None
     now = now or utcnow()
     people = _create_users(now)
@@ -176,6 +180,7 @@ def _apply_dates(question, stamps, edited, views: int, now: datetime) -> None:
         latest = max(latest, when)
     question.last_activity_at = latest
     question.view_count = views
+    indexing.touch(question)  # the index holds the dates too
     db.session.commit()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -132,6 +133,19 @@ class Post(db.Model):
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     deleted_reason: Mapped[str | None] = mapped_column(String(50))
+    # Imported posts (Stack Exchange dumps) keep the score they had there: live
+    # votes add to it, so score == imported_score + the sum of vote values. The
+    # dump's votes are anonymous: only their up/down counts are kept.
+    imported_score: Mapped[int] = mapped_column(default=0, server_default="0")
+    imported_up: Mapped[int] = mapped_column(default=0, server_default="0")
+    imported_down: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Attribution of imported posts (CC BY-SA): the original address, its
+    # licence, and the author's name and profile there (the name also stands
+    # in for an author whose account was deleted there).
+    source_url: Mapped[str | None] = mapped_column(String(300))
+    source_license: Mapped[str | None] = mapped_column(String(20))
+    source_author: Mapped[str | None] = mapped_column(String(50))
+    source_author_url: Mapped[str | None] = mapped_column(String(300))
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     comments: Mapped[list[Comment]] = relationship(
@@ -147,6 +161,24 @@ class Post(db.Model):
     def is_deleted(self) -> bool:
         """Whether the post is soft-deleted."""
         return self.deleted_at is not None
+
+    @property
+    def source_site(self) -> str | None:
+        """The host name of the site an imported post comes from."""
+        return urlsplit(self.source_url).hostname if self.source_url else None
+
+    @property
+    def source_license_url(self) -> str | None:
+        """The Creative Commons deed of the imported post's licence."""
+        return license_url(self.source_license)
+
+
+def license_url(name: str | None) -> str | None:
+    """The deed address of a "CC BY-SA 4.0"-style licence name (None if unknown)."""
+    match = re.fullmatch(r"CC BY-SA (\d\.\d)", name or "")
+    if match is None:
+        return None
+    return f"https://creativecommons.org/licenses/by-sa/{match.group(1)}/"
 
 
 class Question(Post):
@@ -240,6 +272,8 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Imported comments whose author's account was deleted keep the name.
+    source_author: Mapped[str | None] = mapped_column(String(50))
 
     post: Mapped[Post] = relationship(back_populates="comments")
     owner: Mapped[User | None] = relationship(lazy="joined")
@@ -385,3 +419,63 @@ class SearchOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+LINK_KINDS = ("linked", "duplicate")
+
+
+class PostLink(db.Model):
+    """One post pointing at another: "linked" (it mentions it) or "duplicate"
+    (it was closed as a duplicate of it; ``Question.duplicate_of_id`` holds the
+    one it is closed against)."""
+
+    __tablename__ = "post_link"
+    __table_args__ = (
+        UniqueConstraint("post_id", "related_post_id", "kind", name="uq_post_link"),
+        CheckConstraint("kind IN ('linked', 'duplicate')", name="ck_post_link_kind"),
+        Index("ix_post_link_related", "related_post_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    related_post_id: Mapped[int] = mapped_column(ForeignKey("post.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportedBadge(db.Model):
+    """A badge earned on an imported site that no rule here matches, by name."""
+
+    __tablename__ = "imported_badge"
+    __table_args__ = (
+        CheckConstraint(
+            "badge_class IN ('gold', 'silver', 'bronze')",
+            name="ck_imported_badge_class",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    badge_class: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportRecord(db.Model):
+    """Which local row a row of an imported dump became, per site and kind
+    ("user", "post", "comment", "badge", "link", "revision"): re-running an
+    import skips what it already brought in, and remapped posts keep their
+    source id here (``/questions/source/<site>/<id>`` finds them)."""
+
+    __tablename__ = "import_record"
+    __table_args__ = (
+        UniqueConstraint("site", "kind", "source_id", name="uq_import_record"),
+        Index("ix_import_record_local", "kind", "local_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[int]
+    local_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

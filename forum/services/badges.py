@@ -22,7 +22,15 @@ from sqlalchemy.orm import with_polymorphic
 
 from forum import signals
 from forum.extensions import db
-from forum.models import Answer, BadgeAward, Post, Question, User, utcnow
+from forum.models import (
+    Answer,
+    BadgeAward,
+    ImportedBadge,
+    Post,
+    Question,
+    User,
+    utcnow,
+)
 from forum.services.badge_rules import BADGES, BY_KEY, CLASSES, Badge, qualifying
 from forum.services.errors import NotFound
 from forum.services.pagination import Page, paginate
@@ -228,8 +236,9 @@ def _posts(ids: set[int]) -> dict[int, Post]:
 
 
 def user_badges(user_id: int) -> dict:
-    """A user's badges: ``counts`` by class and ``badges`` as (badge, times,
-    first earned) rows, gold first (one query)."""
+    """A user's badges: ``counts`` by class, ``badges`` as (badge, times, first
+    earned) rows, gold first, and ``imported`` badges earned on an imported
+    site as (name, class, times, first earned) rows (two queries)."""
     rows = db.session.execute(
         select(BadgeAward.badge, func.count(), func.min(BadgeAward.created_at))
         .where(BadgeAward.user_id == user_id)
@@ -240,11 +249,26 @@ def user_badges(user_id: int) -> dict:
     counts = dict.fromkeys(CLASSES, 0)
     for badge, n, _first in earned:
         counts[badge.badge_class] += n
-    return {"counts": counts, "badges": earned}
+    imported = [
+        (name, badge_class, n, first)
+        for name, badge_class, n, first in db.session.execute(
+            select(
+                ImportedBadge.name, ImportedBadge.badge_class, func.count(),
+                func.min(ImportedBadge.created_at),
+            )
+            .where(ImportedBadge.user_id == user_id)
+            .group_by(ImportedBadge.name, ImportedBadge.badge_class)
+        )
+    ]  # fmt: skip
+    imported.sort(key=lambda row: (CLASSES.index(row[1]), row[0]))
+    for _name, badge_class, n, _first in imported:
+        counts[badge_class] += n
+    return {"counts": counts, "badges": earned, "imported": imported}
 
 
 def class_counts(user_ids: Collection[int]) -> dict[int, dict[str, int]]:
-    """Gold, silver and bronze counts for each user id (one grouped query)."""
+    """Gold, silver and bronze counts for each user id, imported badges
+    included (two grouped queries)."""
     result = {uid: dict.fromkeys(CLASSES, 0) for uid in user_ids}
     if not result:
         return result
@@ -256,6 +280,12 @@ def class_counts(user_ids: Collection[int]) -> dict[int, dict[str, int]]:
     for user_id, key, n in rows:
         if key in BY_KEY:
             result[user_id][BY_KEY[key].badge_class] += n
+    for user_id, badge_class, n in db.session.execute(
+        select(ImportedBadge.user_id, ImportedBadge.badge_class, func.count())
+        .where(ImportedBadge.user_id.in_(list(result)))
+        .group_by(ImportedBadge.user_id, ImportedBadge.badge_class)
+    ):
+        result[user_id][badge_class] += n
     return result
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from forum.extensions import db
-from forum.models import Answer, Question
+from forum.models import Answer, Post, Question, Vote
 
 
 def answer_count_drift() -> list[tuple[int, int, int]]:
@@ -31,5 +31,31 @@ def fix_answer_counts() -> list[tuple[int, int, int]]:
         db.session.execute(
             update(Question).where(Question.id == qid).values(answer_count=actual)
         )
+    db.session.commit()
+    return drift
+
+
+def score_drift() -> list[tuple[int, int, int]]:
+    """Posts whose cached score differs from their imported score plus the sum
+    of their votes: (id, cached, expected)."""
+    votes = (
+        select(func.coalesce(func.sum(Vote.value), 0))
+        .where(Vote.post_id == Post.id)
+        .scalar_subquery()
+    )
+    expected = Post.imported_score + votes
+    rows = db.session.execute(
+        select(Post.id, Post.score, expected)
+        .where(Post.score != expected)
+        .order_by(Post.id)
+    )
+    return [(pid, cached, want) for pid, cached, want in rows]
+
+
+def fix_scores() -> list[tuple[int, int, int]]:
+    """Set every drifted score to its imported score plus votes; return them."""
+    drift = score_drift()
+    for pid, _, want in drift:
+        db.session.execute(update(Post).where(Post.id == pid).values(score=want))
     db.session.commit()
     return drift

@@ -36,19 +36,22 @@ def my_votes(user: User | None, post_ids: list[int]) -> dict[int, int]:
 
 
 def vote_counts(post_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(up, down) vote counts per post id (one query)."""
+    """(up, down) vote counts per post id, imported votes included (one query)."""
     if not post_ids:
         return {}
     rows = db.session.execute(
         select(
-            Vote.post_id,
-            func.sum(case((Vote.value == 1, 1), else_=0)),
-            func.sum(case((Vote.value == -1, 1), else_=0)),
+            Post.id,
+            Post.imported_up
+            + func.coalesce(func.sum(case((Vote.value == 1, 1), else_=0)), 0),
+            Post.imported_down
+            + func.coalesce(func.sum(case((Vote.value == -1, 1), else_=0)), 0),
         )
-        .where(Vote.post_id.in_(post_ids))
-        .group_by(Vote.post_id)
+        .outerjoin(Vote, Vote.post_id == Post.id)
+        .where(Post.id.in_(post_ids))
+        .group_by(Post.id, Post.imported_up, Post.imported_down)
     )
-    return {pid: (int(up), int(down)) for pid, up, down in rows}
+    return {pid: (int(up), int(down)) for pid, up, down in rows if up or down}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from flask_login import login_required
 
 from forum import search
 from forum.models import Answer, Question
-from forum.services import answers, comments, questions, voting
+from forum.services import answers, comments, links, questions, voting
 from forum.services.errors import BadRequest, ValidationError
 from forum.views.errors import json_error
 from forum.views.forms import AnswerForm, AskForm, CommentForm, apply_errors
@@ -130,6 +130,7 @@ def render_detail(
         comment_form=comment_form,
         comment_post_id=comment_post_id,
         related=search.similar(question.title, exclude=question.id, limit=5),
+        linked=links.linked_questions(question, viewer()),
     )
 
 
@@ -146,6 +147,15 @@ def detail(question_id: int, slug: str | None = None):
     key = questions.viewer_key(viewer(), request.remote_addr, request.user_agent.string)
     questions.record_view(question, key)  # the one documented write in a GET
     return render_detail(question)
+
+
+@bp.get("/questions/source/<site>/<int:source_id>")
+def from_source(site: str, source_id: int):
+    """An imported post by its id on the site it came from (301 to its page)."""
+    post = links.imported_post(site, source_id, viewer())
+    if isinstance(post, Answer):
+        return redirect(question_url(post.question, _anchor=f"answer-{post.id}"), 301)
+    return redirect(question_url(post), 301)
 
 
 @bp.post("/questions/<int:question_id>/answers")

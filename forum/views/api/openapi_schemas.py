@@ -49,6 +49,7 @@ USER_SUMMARY = _object(
     },
 )
 OWNER = {"anyOf": [ref("UserSummary"), {"type": "null"}]}
+SOURCE = {**ref("Source"), "description": "Only on imported posts."}
 
 SCHEMAS = {
     "Error": _object(
@@ -117,9 +118,10 @@ SCHEMAS = {
             "owner": OWNER,
             "created_at": TIME,
             "last_activity_at": TIME,
+            "source": SOURCE,
             "my_vote": {**VOTE, "description": "Only when authenticated."},
         },
-        optional=("my_vote",),
+        optional=("source", "my_vote"),
     ),
     "Answer": _object(
         {
@@ -131,9 +133,21 @@ SCHEMAS = {
             "is_accepted": {"type": "boolean"},
             "owner": OWNER,
             "created_at": TIME,
+            "source": SOURCE,
             "my_vote": {**VOTE, "description": "Only when authenticated."},
         },
-        optional=("my_vote",),
+        optional=("source", "my_vote"),
+    ),
+    "Source": _object(
+        {
+            "site": TEXT,
+            "url": {"type": "string", "description": "The post's original address."},
+            "license": {"type": "string", "examples": ["CC BY-SA 4.0"]},
+            "license_url": nullable("string"),
+            "author": nullable("string", description="The author's name there."),
+            "author_url": nullable("string", description="Their profile there."),
+        },
+        description="Attribution of an imported post (CC BY-SA).",
     ),
     "Comment": _object(
         {

@@ -60,6 +60,18 @@ def users_page(result: Page, viewer: User | None) -> dict:
     return page(result, [user(u, viewer, counts[u.id]) for u in result.items])
 
 
+def source(p: Question | Answer) -> dict:
+    """Where an imported post comes from (its attribution)."""
+    return {
+        "site": p.source_site,
+        "url": p.source_url,
+        "license": p.source_license,
+        "license_url": p.source_license_url,
+        "author": p.source_author,
+        "author_url": p.source_author_url,
+    }
+
+
 def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
     """A question without its answers; ``votes`` maps post id to the viewer's vote."""
     data = {
@@ -80,6 +92,8 @@ def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
         "created_at": isoformat(q.created_at),
         "last_activity_at": isoformat(q.last_activity_at),
     }
+    if q.source_url is not None:
+        data["source"] = source(q)
     if viewer is not None:
         data["my_vote"] = votes.get(q.id, 0)
     return data
@@ -126,6 +140,8 @@ def answer(
         "owner": user_summary(a.owner),
         "created_at": isoformat(a.created_at),
     }
+    if a.source_url is not None:
+        data["source"] = source(a)
     if viewer is not None:
         data["my_vote"] = votes.get(a.id, 0)
     if comments is not None:

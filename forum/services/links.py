@@ -1,0 +1,51 @@
+"""Links between posts (linked and duplicate questions) and imported posts'
+source ids."""
+
+from sqlalchemy import or_, select
+
+from forum.extensions import db
+from forum.models import Answer, ImportRecord, Post, PostLink, Question, User
+from forum.services import permissions
+from forum.services.errors import NotFound
+
+
+def linked_questions(question: Question, viewer: User | None, limit: int = 10):
+    """Live questions this one links to or is linked from (duplicates too),
+    highest score first; two queries."""
+    rows = db.session.execute(
+        select(PostLink.post_id, PostLink.related_post_id).where(
+            or_(
+                PostLink.post_id == question.id,
+                PostLink.related_post_id == question.id,
+            )
+        )
+    )
+    ids = {pid for pair in rows for pid in pair} - {question.id}
+    if question.duplicate_of_id is not None:
+        ids.add(question.duplicate_of_id)
+    if not ids:
+        return []
+    found = db.session.scalars(
+        select(Question)
+        .where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        .order_by(Question.score.desc(), Question.id)
+        .limit(limit)
+    )
+    return [q for q in found if permissions.can_view(viewer, q)]
+
+
+def imported_post(site: str, source_id: int, viewer: User | None) -> Post:
+    """The post imported from ``site`` with that source id. Raises NotFound."""
+    local = db.session.scalar(
+        select(ImportRecord.local_id).where(
+            ImportRecord.site == site.lower(),
+            ImportRecord.kind == "post",
+            ImportRecord.source_id == source_id,
+        )
+    )
+    post = db.session.get(Post, local) if local is not None else None
+    if post is None or not permissions.can_view(viewer, post):
+        raise NotFound("No post was imported with that id from that site.")
+    if isinstance(post, Answer) and not permissions.can_view(viewer, post.question):
+        raise NotFound("No post was imported with that id from that site.")
+    return post

@@ -1,0 +1,48 @@
+"""Importing a real Stack Exchange dump from ../shared/data (skipped without it)."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Answer, Comment, Post, Question, Revision, User
+from tests.test_reputation import assert_consistent
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BICYCLES = DATA / "bicycles.meta.stackexchange.com"
+
+pytestmark = pytest.mark.skipif(
+    not (BICYCLES / "Posts.xml").is_file(), reason=f"{BICYCLES} is not there"
+)
+
+
+def count(model) -> int:
+    """Rows of a model."""
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def test_bicycles_meta_imports_with_its_known_facts(runner):
+    result = runner.invoke(
+        args=["import", "stackexchange", str(BICYCLES),
+              "--site-url", "https://bicycles.meta.stackexchange.com"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "links to a missing post" in result.output
+    assert "votes on a missing post" in result.output
+    db.session.expire_all()
+    assert (count(Question), count(Answer), count(Comment)) == (453, 971, 2448)
+    first = db.session.get(Question, 1)
+    assert first.title == "Suggest a domain name" and first.score == 8
+    assert first.duplicate_of_id == 144 and first.closed_reason == "duplicate"
+    assert first.source_license == "CC BY-SA 2.5"
+    assert db.session.get(Question, 557).duplicate_of_id == 778
+    assert db.session.scalar(select(User).where(User.username == "Community"))
+    # Every post has its history, from PostHistory.xml.
+    with_history = select(func.count(func.distinct(Revision.post_id)))
+    assert db.session.scalar(with_history) == count(Post)
+    assert_consistent()
+    for args in (["reputation", "verify"], ["recount", "--check"],
+                 ["search", "check"]):  # fmt: skip
+        check = runner.invoke(args=args)
+        assert check.exit_code == 0, (args, check.output)
