@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from forum import create_app
 from forum.extensions import db
+from forum.search.searching import close_searchers
 from tests.factories import PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL")
@@ -98,6 +99,7 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+    close_searchers()  # their index files go with the test's temporary folder
 
 
 @pytest.fixture

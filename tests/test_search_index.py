@@ -241,7 +241,7 @@ def test_corrupt_index_is_rebuilt_on_start(app, restart, search_log, damaged):
         if (
             damaged == "every file"
             or (damaged == "table of contents" and path.suffix == ".toc")
-            or (damaged == "segments" and path.suffix == ".seg")
+            or (damaged == "segments" and path.suffix in (".seg", ".trm", ".pst"))
         ):
             path.write_bytes(b"\x00garbage\xff" * 300)
     restart(SEARCH_CHECK_ON_START=True)
@@ -289,6 +289,20 @@ def test_start_with_a_good_index_does_not_rebuild(app, restart, search_log):
 
 
 # -- rebuilds -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_segments_are_written_as_separate_files(app, procs):
+    # A compound segment (.seg) is copied into memory by every searcher.
+    question = make_question(title="Kumquat printer jams on envelopes")
+    search.rebuild(procs=procs)
+    make_answer(question, body="Clean the kumquat rollers with a dry cloth.")
+    search.drain()
+    folder = Path(app.config["SEARCH_INDEX_DIR"]) / live_name()
+    suffixes = {path.suffix for path in folder.iterdir()}
+    assert ".seg" not in suffixes
+    assert {".toc", ".trm", ".pst"} <= suffixes
+    assert found("rollers") == [question.id]
 
 
 def test_rebuild_swaps_generations_atomically(app):

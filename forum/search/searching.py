@@ -2,6 +2,7 @@
 
 import math
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -23,35 +24,78 @@ SORTS = ("relevance", "newest", "votes")
 RERANK_DEPTH = 200
 
 _lock = threading.Lock()
-_cache: dict[str, object] = {}
 
 
+class _Lease:
+    """The searcher shared by a process's threads, and how many use it now."""
+
+    def __init__(self, name: str, shared):
+        self.name = name
+        self.searcher = shared
+        self.users = 0
+        self.retired = False
+
+    def retire(self) -> None:
+        """No new users; close it once the current ones are done (under _lock)."""
+        self.retired = True
+        if self.users == 0:
+            self.searcher.close()
+
+
+_leases: dict[str, _Lease] = {}
+
+
+def _open(idx_store) -> tuple[str, object]:
+    name = idx_store.current_name()
+    if name is None:
+        ensure_index()
+        name = idx_store.current_name()
+    try:
+        return name, idx_store.open(name).searcher()
+    except Exception:  # damaged on disk since start: rebuild it, logged
+        if not ensure_index():
+            raise
+        name = idx_store.current_name()
+        return name, idx_store.open(name).searcher()
+
+
+@contextmanager
 def searcher():
-    """A searcher on the live generation; a new one when the index changed.
+    """Use the searcher on the live generation (a new one when the index changed).
 
-    Never ``Searcher.refresh()``: it keeps stale segments in every Whoosh fork.
+    Threads share one; a replaced searcher is closed when its last user is
+    done (a segment's files stay open as long as a searcher is). Never
+    ``Searcher.refresh()``: it keeps stale segments in every Whoosh fork.
     """
     idx_store = store()
     key = str(idx_store.root)
     with _lock:
-        name = idx_store.current_name()
-        if name is None:
-            ensure_index()
-            name = idx_store.current_name()
-        cached = _cache.get(key)
-        if cached and cached[0] == name and cached[1].up_to_date():
-            return cached[1]
-        try:
-            fresh = idx_store.open(name).searcher()
-        except Exception:  # damaged on disk since start: rebuild it, logged
-            if not ensure_index():
-                raise
-            name = idx_store.current_name()
-            fresh = idx_store.open(name).searcher()
-        _cache[key] = (name, fresh)
-        # The previous searcher may still be in use by another thread; it is
-        # closed when garbage collected.
-        return fresh
+        lease = _leases.get(key)
+        if (
+            lease is None
+            or lease.name != idx_store.current_name()
+            or not lease.searcher.up_to_date()
+        ):
+            name, fresh = _open(idx_store)
+            if lease is not None:
+                lease.retire()
+            lease = _leases[key] = _Lease(name, fresh)
+        lease.users += 1
+    try:
+        yield lease.searcher
+    finally:
+        with _lock:
+            lease.users -= 1
+            if lease.retired and lease.users == 0:
+                lease.searcher.close()
+
+
+def close_searchers() -> None:
+    """Close every shared searcher once unused (tests, shutdown)."""
+    with _lock:
+        for lease in _leases.values():
+            lease.retire()
+        _leases.clear()
 
 
 class MarkFormatter(highlight.HtmlFormatter):
@@ -221,15 +265,15 @@ def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20)
     if isinstance(q, wq.Every) and not parsed.filters:
         # Only stop words (or lone punctuation): nothing to look for.
         return SearchResult([], 0, True, page, per_page)
-    s = searcher()
-    ids, total, exact = _ranked(s, q, sort, page, per_page)
+    with searcher() as s:
+        ids, total, exact = _ranked(s, q, sort, page, per_page)
+        suggestion = _suggest(s, parsed, raw, total) if total < 5 else None
     terms = {text.decode() if isinstance(text, bytes) else text
              for fieldname, text in q.all_terms()
              if fieldname in sq.ALL_TEXT_FIELDS}  # fmt: skip
     int_ids = [int(i) for i in ids]
     found = _highlights(int_ids, terms, parsed.text_fields == ("answers",))
     hits = [Hit(*found[i]) for i in int_ids if i in found]
-    suggestion = _suggest(s, parsed, raw, total) if total < 5 else None
     return SearchResult(hits, total, exact, page, per_page, suggestion)
 
 
@@ -274,29 +318,31 @@ def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = N
     ]
     if not words and not extra:
         return []
-    s = searcher()
-    clauses = _similar_clauses(s, words[: sq.MAX_TERMS], extra[:20])
-    if not clauses:
-        return []
-    q = wq.Or(clauses)
-    # Whoosh's preloading union (its choice on small indexes) under-reports its
-    # best score, and the collector then drops top hits: use the plain tree.
-    q.matcher_type = wq.Or.DEFAULT_MATCHER
-    # Excluding with a mask, not AndNot: AndNot can lose top hits with a limit.
-    mask = wq.Term("id", str(exclude)) if exclude is not None else None
-    results = s.search(q, limit=limit * 3, mask=mask)
     by_score = current_app.config["SEARCH_SIMILAR_BOOST_SCORE"]
-    scored = sorted(
-        (
+    with searcher() as s:
+        clauses = _similar_clauses(s, words[: sq.MAX_TERMS], extra[:20])
+        if not clauses:
+            return []
+        q = wq.Or(clauses)
+        # Whoosh's preloading union (its choice on small indexes) under-reports
+        # its best score, and the collector then drops top hits: use the plain
+        # tree.
+        q.matcher_type = wq.Or.DEFAULT_MATCHER
+        # Excluding with a mask, not AndNot: AndNot can lose top hits with a
+        # limit.
+        mask = wq.Term("id", str(exclude)) if exclude is not None else None
+        results = s.search(q, limit=limit * 3, mask=mask)
+        scored = sorted(
             (
-                (hit.score or 0.0)
-                * (1.0 + by_score * math.log1p(max(hit.get("score") or 0, 0))),
-                int(hit["id"]),
-            )
-            for hit in results
-        ),
-        key=lambda pair: -pair[0],
-    )
+                (
+                    (hit.score or 0.0)
+                    * (1.0 + by_score * math.log1p(max(hit.get("score") or 0, 0))),
+                    int(hit["id"]),
+                )
+                for hit in results
+            ),
+            key=lambda pair: -pair[0],
+        )
     ids = [qid for _, qid in scored[:limit]]
     rows = {
         q.id: q
@@ -313,6 +359,7 @@ def index_counts() -> tuple[int, int]:
         select(func.count(Question.id)).where(Question.deleted_at.is_(None))
     )
     try:
-        return live, searcher().doc_count()
+        with searcher() as s:
+            return live, s.doc_count()
     except EmptyIndexError:
         return live, 0
