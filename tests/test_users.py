@@ -75,6 +75,19 @@ def test_profile_lists_questions_and_answers(client):
     assert "This one was deleted by me later" not in html
 
 
+def test_profile_leaves_out_answers_on_deleted_questions(client):
+    user, staff = make_user(), make_user(staff=True)
+    live = make_question(title="Kept question about toner streaks")
+    gone = make_question(title="Removed question about fuser noise")
+    kept_answer = make_answer(live, user)
+    hidden_answer = make_answer(gone, user)
+    posts.delete_post(staff, gone)
+    html = client.get(profile_path(user)).get_data(as_text=True)
+    assert f"#answer-{kept_answer.id}" in html
+    assert f"#answer-{hidden_answer.id}" not in html
+    assert "Removed question about fuser noise" not in html
+
+
 def test_profile_shows_about_website_location(client, auth):
     user = make_user()
     auth.login(user.username)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, false, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from forum import signals
 from forum.extensions import db
@@ -166,13 +166,16 @@ def list_questions(
 
 def list_answers_by(owner_id: int, page: int, per_page: int) -> Page:
     """A user's live answers on live questions, newest first."""
-    asked = select(Question.id).where(Question.deleted_at.is_(None))
+    # A join, not "IN (every live question)": the user's answers come from
+    # the owner index and each one's question by its key.
+    asked = aliased(Question)
     stmt = (
         select(Answer)
+        .join(asked, asked.id == Answer.question_id)
         .where(
             Answer.owner_id == owner_id,
             Answer.deleted_at.is_(None),
-            Answer.question_id.in_(asked),
+            asked.deleted_at.is_(None),
         )
         .options(selectinload(Answer.question))
         .order_by(Answer.created_at.desc(), Answer.id.desc())
