@@ -32,6 +32,7 @@ from forum.models import (
     utcnow,
 )
 from forum.services.badge_rules import BY_KEY
+from forum.services.tags import names_by_post
 
 CHUNK = 1000
 CLASS_NUMBERS = {"gold": 1, "silver": 2, "bronze": 3}
@@ -156,7 +157,7 @@ class _Export:
         last_id = 0
         for rows in self.chunks(stmt, POST.c.id, "Posts.xml"):
             ids = [r.id for r in rows]
-            tags = _tags_of(ids)
+            tags = names_by_post(ids)
             comments = _comment_counts(ids)
             accepted_live = set(
                 db.session.scalars(
@@ -374,18 +375,6 @@ def _live_votes(post_ids: list[int]) -> dict[int, tuple[int, int]]:
         .group_by(Vote.post_id)
     )
     return {pid: (int(up), int(down)) for pid, up, down in rows}
-
-
-def _tags_of(post_ids: list[int]) -> dict[int, list[str]]:
-    result: dict[int, list[str]] = {}
-    for pid, name in db.session.execute(
-        select(post_tag.c.post_id, Tag.name)
-        .join(Tag, Tag.id == post_tag.c.tag_id)
-        .where(post_tag.c.post_id.in_(post_ids))
-        .order_by(post_tag.c.post_id, post_tag.c.tag_id)
-    ):
-        result.setdefault(pid, []).append(name)
-    return result
 
 
 def _comment_counts(post_ids: list[int]) -> dict[int, int]:

@@ -12,10 +12,9 @@ from forum.models import (
     Post,
     PostLink,
     Revision,
-    Tag,
-    post_tag,
 )
 from forum.services.badge_rules import BADGES, qualifying
+from forum.services.tags import names_by_post
 
 # PostHistoryTypeId -> the field a revision row sets (initial, edit, rollback).
 REVISION_FIELDS = {1: "title", 2: "body", 3: "tags", 4: "title", 5: "body",
@@ -122,14 +121,7 @@ def import_comments(run) -> None:
         run.mapping("comment"),
     )
     batch: list[tuple[int, dict]] = []
-    for row in run.rows(name):
-        source_id = sedump.parse_int(row.get("Id"))
-        if source_id is None:
-            stats.skipped["row without an Id"] += 1
-            continue
-        if source_id in known:
-            stats.unchanged += 1
-            continue
+    for source_id, row in run.new_rows(name, known):
         post = posts.get(sedump.parse_int(row.get("PostId")))
         if post is None:
             stats.skipped["comments on a missing post"] += 1
@@ -221,14 +213,7 @@ def import_badges(run) -> None:
     qualifiers: dict[str, dict[int, list]] = {}
     awards: list[tuple[int, dict]] = []
     named: list[tuple[int, dict]] = []
-    for row in run.rows(name):
-        source_id = sedump.parse_int(row.get("Id"))
-        if source_id is None:
-            stats.skipped["row without an Id"] += 1
-            continue
-        if source_id in known:
-            stats.unchanged += 1
-            continue
+    for source_id, row in run.new_rows(name, known):
         user = users.get(sedump.parse_int(row.get("UserId")))
         if user is None:
             stats.skipped["badges of a missing user"] += 1
@@ -397,14 +382,7 @@ def _first_revisions(run, post_ids: set[int]) -> None:
     table = Post.__table__
     for start in range(0, len(ids), sedump.BATCH):
         chunk = ids[start : start + sedump.BATCH]
-        tags: dict[int, list[str]] = {}
-        for pid, tag_name in db.session.execute(
-            select(post_tag.c.post_id, Tag.name)
-            .join(Tag, Tag.id == post_tag.c.tag_id)
-            .where(post_tag.c.post_id.in_(chunk))
-            .order_by(post_tag.c.post_id, post_tag.c.tag_id)
-        ):
-            tags.setdefault(pid, []).append(tag_name)
+        tags = names_by_post(chunk)
         rows = [
             {"post_id": pid, "number": 1, "author_id": owner, "created_at": created,
              "summary": f"Imported from {run.site}", "title": title,

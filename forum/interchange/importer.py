@@ -167,6 +167,19 @@ class Importer:
         with _bar(self.progress, label or name, path.stat().st_size) as bar:
             yield from sedump.rows(path, bar.update)
 
+    def new_rows(self, name: str, known: dict[int, int]):
+        """(source id, row) of a file's rows not imported before; rows without
+        an Id or imported by an earlier run are counted, not yielded."""
+        stats = self.stats(name)
+        for row in self.rows(name):
+            source_id = sedump.parse_int(row.get("Id"))
+            if source_id is None:
+                stats.skipped["row without an Id"] += 1
+            elif source_id in known:
+                stats.unchanged += 1
+            else:
+                yield source_id, row
+
     def stats(self, name: str) -> FileStats:
         """The report line of one file."""
         return self.report.file(name)

@@ -72,6 +72,19 @@ def _create_tag(name: str) -> Tag:
         return db.session.scalars(select(Tag).where(Tag.name == name)).one()
 
 
+def names_by_post(post_ids: list[int]) -> dict[int, list[str]]:
+    """Tag names of each of these posts, in the order they were added."""
+    result: dict[int, list[str]] = {}
+    for pid, name in db.session.execute(
+        select(post_tag.c.post_id, Tag.name)
+        .join(Tag, Tag.id == post_tag.c.tag_id)
+        .where(post_tag.c.post_id.in_(post_ids))
+        .order_by(post_tag.c.post_id, post_tag.c.tag_id)
+    ):
+        result.setdefault(pid, []).append(name)
+    return result
+
+
 def question_count_column():
     """Count of live questions per tag, as a labelled column expression."""
     return func.count(Post.id).label("question_count")
