@@ -140,7 +140,15 @@ class DefaultConfig:
     # committed out of order on PostgreSQL.
     SEARCH_POLL_SECONDS = 2.0
     SEARCH_LOOKBACK_SECONDS = 60
+    # A rebuild writes segments of this many questions per process (sorted in
+    # memory, ~230 MB each; see forum/search/indexer.py) and does not merge them.
+    SEARCH_REBUILD_SEGMENT_DOCS = 10000
     SEARCH_PER_PAGE = 20
+    # A search word held by more than this share of questions (an upper
+    # bound over title, body and answers) only ranks what the query's rarer
+    # words match, unless every word is that common (forum.search.query).
+    SEARCH_COMMON_SHARE = 0.2
+    SEARCH_COMMON_MIN = 1000  # below this many questions no word is common
     SIMILAR_LIMIT = 10
     # Relevance ranking: multipliers applied to the top hits' text scores.
     SEARCH_BOOST_SOLVED = 0.15

@@ -3,6 +3,7 @@ index, atomic rebuilds, a held write lock, out-of-order outbox ids, replicas."""
 
 import gc
 import logging
+import math
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from forum import search
 from forum.extensions import db
 from forum.models import Question, SearchOutbox, User, utcnow
-from forum.search import indexer, outbox
+from forum.search import indexer, outbox, searching
 from forum.services import comments, posts, voting
 from tests.conftest import TEST_DATABASE_URL, make_app
 from tests.factories import make_answer, make_comment, make_question, make_user
@@ -303,6 +304,24 @@ def test_segments_are_written_as_separate_files(app, procs):
     assert ".seg" not in suffixes
     assert {".toc", ".trm", ".pst"} <= suffixes
     assert found("rollers") == [question.id]
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_rebuild_writes_segments_of_the_configured_size(app, procs):
+    # Small segments sort in memory; the build does not merge them afterwards.
+    app.config["SEARCH_REBUILD_SEGMENT_DOCS"] = 2
+    made = [make_question(title=f"Kumquat printer model {n}") for n in range(7)]
+    make_answer(made[5], body="Descale the papaya nozzle first.")
+    assert search.rebuild(procs=procs) == 7
+    with searching.searcher() as s:
+        sizes = sorted(r.doc_count_all() for r, _ in s.reader().leaf_readers())
+    # A writer takes 2 questions per process; a process that is done early may
+    # take another's share, so segments hold at most 2 * procs.
+    assert sum(sizes) == 7
+    assert max(sizes) <= 2 * procs and len(sizes) >= math.ceil(7 / (2 * procs))
+    assert sorted(found("kumquat")) == sorted(q.id for q in made)
+    assert found("papaya nozzle") == [made[5].id]
+    assert search.check() == []
 
 
 def test_rebuild_swaps_generations_atomically(app):

@@ -162,6 +162,22 @@ def test_created_ranges(corpus):
     assert set(found(f"created:{year}")) == ids(corpus, "printer", "wifi", "scanner")
 
 
+def test_ranges_beside_words_test_each_match(corpus):
+    # Beside words or filters a range tests the matches' columns instead of
+    # enumerating its own terms: the same answers either way.
+    assert found("network score:3..") == [corpus["scanner"].id]
+    assert found("network score:..0") == [corpus["wifi"].id]
+    assert found("network -score:3..") == [corpus["wifi"].id]
+    assert found("network answers:0") == [corpus["scanner"].id]
+    assert set(found("laptop created:2025-03")) == ids(corpus, "old")
+    assert found("laptop created:2025-03-11..") == [corpus["wifi"].id]
+    assert found("[monitor] created:2025-03-10") == [corpus["old"].id]
+    assert found("[monitor] created:2025-03-09") == []
+    assert found("laptop score:3.. created:2025") == []
+    result = search.search("network answers:0")
+    assert (result.total, result.exact_total) == (1, True)
+
+
 def test_closed(corpus):
     assert set(found("closed:no")) == ids(corpus, "printer", "wifi", "scanner")
     assert found("closed:yes") == [corpus["old"].id]
@@ -252,3 +268,58 @@ def test_did_you_mean(corpus):
     result = search.search("pritner")
     assert result.total == 0 and result.suggestion == "printer"
     assert search.search("printer").suggestion is None
+
+
+def test_words_in_the_question_rank_before_words_only_in_answers(app):
+    # Two tiers: the title or body holding the words first, then threads that
+    # hold them only in answers or comments, however often.
+    in_answer = make_question(
+        title="Label maker feeds crooked", body="It jams on every second sheet I feed."
+    )
+    make_answer(in_answer, body="Kumquat rollers: clean the kumquat kumquat rollers.")
+    in_body = make_question(
+        title="Label printer smudges", body="It smudges since I put it near a kumquat."
+    )
+    in_title = make_question(
+        title="Kumquat rollers squeak", body="They squeak loudly since last Monday."
+    )
+    search.drain()
+    assert found("kumquat") == [in_title.id, in_body.id, in_answer.id]
+    pages = [search.search("kumquat", page=n, per_page=1) for n in (1, 2, 3, 4)]
+    # A page filled by the first tier estimates the total (and says so) ...
+    assert [hit.question.id for hit in pages[0].hits] == [in_title.id]
+    assert not pages[0].exact_total and pages[0].total >= 3
+    # ... a page that reaches the second tier counts both exactly.
+    assert [hit.question.id for hit in pages[2].hits] == [in_answer.id]
+    assert (pages[2].total, pages[2].exact_total) == (3, True)
+    assert pages[3].hits == [] and pages[3].total == 3
+    assert [hit.question.id for hit in pages[1].hits] == [in_body.id]
+    # Other orders and is:answer / is:question search one set.
+    assert found("kumquat", "newest") == [in_title.id, in_body.id, in_answer.id]
+    assert found("kumquat is:answer") == [in_answer.id]
+    assert set(found("kumquat is:question")) == {in_title.id, in_body.id}
+
+
+def test_common_words_rank_what_rarer_words_find(app):
+    app.config.update(SEARCH_COMMON_SHARE=0.5, SEARCH_COMMON_MIN=1)
+    made = [
+        make_question(title=f"Kumquat printer model {n} is slow", body=BODY)
+        for n in range(4)
+    ]
+    rollers = make_question(title="Rollers squeak on the kumquat", body=BODY)
+    plain = make_question(title="Rollers squeak on the scanner", body=BODY)
+    search.drain()
+    # "kumquat" is in 5 of 6 questions: beside "rollers" it only ranks.
+    assert found("kumquat rollers") == [rollers.id, plain.id]
+    assert found("rollers kumquat") == [rollers.id, plain.id]
+    # Alone, or with only common words, every word must match.
+    assert len(found("kumquat")) == 5 and plain.id not in found("kumquat")
+    assert set(found("kumquat slow printer")) == {q.id for q in made}
+    # A phrase is never demoted.
+    assert found('"on the kumquat" rollers') == [rollers.id]
+    # Below the minimum size, no word is common.
+    app.config["SEARCH_COMMON_MIN"] = 1000
+    assert found("kumquat rollers") == [rollers.id]
+
+
+BODY = "It started after the firmware update of last week, every single day."

@@ -7,6 +7,7 @@ from whoosh import query as wq
 
 from forum.extensions import db
 from forum.models import Question
+from forum.search.schema import micros
 
 # What is compared per question: the database's value and the index's.
 COMPARED = ("score", "solved", "duplicate", "closed", "answers", "last activity")
@@ -22,7 +23,7 @@ def _database_view() -> dict[str, tuple]:
     )  # fmt: skip
     return {
         str(qid): (score, accepted is not None, duplicate is not None,
-                   closed is not None, answers or 0, activity)
+                   closed is not None, answers or 0, micros(activity))
         for qid, score, accepted, duplicate, closed, answers, activity in rows
     }  # fmt: skip
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Answer, Comment, Question, User
+from forum.search.schema import day_number, micros
 
 
 def _usernames(user_ids: set[int]) -> dict[int, str]:
@@ -81,8 +82,9 @@ def build_document(thread: dict, names: dict[int, str]) -> dict:
         "accepted": question.accepted_answer_id is not None,
         "closed": question.closed_at is not None,
         "duplicate": question.duplicate_of_id is not None,
-        "created": question.created_at,
-        "activity": question.last_activity_at,
+        "created": day_number(question.created_at),
+        "created_at": micros(question.created_at),
+        "activity": micros(question.last_activity_at),
         "kind": "question",
     }
 

@@ -40,6 +40,9 @@ log = logging.getLogger("forum.search")
 WRITER_OPTIONS = {"compound": False}
 
 BUSY = -1
+# Memory a rebuild's writer (each process's) may use for postings before it
+# sorts runs on disk: SEARCH_REBUILD_SEGMENT_DOCS questions fit (~230 MB).
+REBUILD_LIMIT_MB = 512
 
 
 def store() -> IndexStore:
@@ -139,23 +142,26 @@ def _build(idx_store: IndexStore, progress, procs: int) -> int:
     # Rows up to the snapshot are covered by reading the database afterwards.
     state = outbox.snapshot()
     name = idx_store.new_generation()
-    writer = None
+    per_segment = current_app.config["SEARCH_REBUILD_SEGMENT_DOCS"]
     count = 0
     try:
         ix = idx_store.open(name)
-        writer = (
-            ix.writer(procs=procs, limitmb=256, multisegment=True, **WRITER_OPTIONS)
-            if procs > 1
-            else ix.writer(limitmb=256, **WRITER_OPTIONS)
-        )
+        writer, in_writer = None, 0
         for ids in all_question_ids():
             docs, _ = documents_for(ids)
             for doc in docs:
+                if writer is None:
+                    writer = _segment_writer(ix, procs, per_segment)
                 writer.add_document(**doc)
+                in_writer += 1
+                if in_writer >= per_segment * procs:
+                    _commit_segments(writer)
+                    writer, in_writer = None, 0
             count += len(docs)
             if progress:
                 progress(len(ids))
-        writer.commit()
+        if writer is not None:
+            _commit_segments(writer)
     except BaseException:
         if writer is not None and not writer.is_closed:
             writer.cancel()
@@ -164,6 +170,32 @@ def _build(idx_store: IndexStore, progress, procs: int) -> int:
     idx_store.publish(name, state)
     log.info("search index rebuilt: %d questions in %s", count, name)
     return count
+
+
+def _segment_writer(ix, procs: int, per_segment: int):
+    """A writer for the next ``procs`` segments of a rebuild.
+
+    Segments are kept small enough for Whoosh to sort their postings in
+    memory: a writer that outgrows ``limitmb`` sorts runs on disk and merges
+    them, which made a 100,000-question build three times slower per question
+    than a 5,000-question one.
+    """
+    if procs > 1:
+        # One batch per process: each writes one segment of per_segment.
+        return ix.writer(
+            procs=procs,
+            multisegment=True,
+            batchsize=per_segment,
+            limitmb=REBUILD_LIMIT_MB,
+            **WRITER_OPTIONS,
+        )
+    return ix.writer(limitmb=REBUILD_LIMIT_MB, **WRITER_OPTIONS)
+
+
+def _commit_segments(writer) -> None:
+    # merge=False: a rebuild's segments are final; merging them would re-sort
+    # every posting written so far.
+    writer.commit(merge=False)
 
 
 def rebuild(progress=None, procs: int = 1) -> int:

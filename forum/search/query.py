@@ -10,7 +10,7 @@ from datetime import datetime
 
 from whoosh import query as wq
 
-from forum.search.schema import TEXT_ANALYZER
+from forum.search.schema import TEXT_ANALYZER, day_number, micros
 
 MAX_QUERY_LENGTH = 300
 MAX_TERMS = 32
@@ -41,11 +41,34 @@ class ParsedQuery:
     filters: list = field(default_factory=list)
     text_fields: tuple = ALL_TEXT_FIELDS
     words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
+    ranges: list = field(default_factory=list)  # Range: score, answers, created
 
     @property
     def is_empty(self) -> bool:
         """Whether nothing at all was asked for."""
-        return not (self.text or self.filters or self.excluded)
+        return not (self.text or self.filters or self.excluded or self.ranges)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric condition (``score:3..``, ``answers:0``, ``created:2025``).
+
+    ``query`` finds the documents through the index; ``column``, ``low`` and
+    ``high`` test one document's column value (None: unbounded). Beside other
+    clauses a range is a test of the documents they match: enumerating every
+    question created in six months took half a second at 100,000 questions.
+    """
+
+    query: wq.Query
+    column: str
+    low: int | None
+    high: int | None
+
+    def accepts(self, value: int) -> bool:
+        """Whether a document's column value is in the range."""
+        return (self.low is None or value >= self.low) and (
+            self.high is None or value <= self.high
+        )
 
 
 def analyzed(word: str) -> list[str]:
@@ -77,7 +100,7 @@ def _int32(text: str) -> int:
     return max(-(2**31), min(2**31 - 1, int(text)))
 
 
-def _int_range(value: str, fieldname: str) -> wq.Query | None:
+def _int_range(value: str, fieldname: str) -> Range | None:
     """``3`` (at least 3, as on Stack Exchange), ``3..``, ``..5``, ``1..5``."""
     match = _RANGE_RE.match(value)
     if not match or not (match.group(1) or match.group(3)):
@@ -89,7 +112,7 @@ def _int_range(value: str, fieldname: str) -> wq.Query | None:
     if low is not None and high is not None and low > high:
         low, high = high, low
     try:
-        return wq.NumericRange(fieldname, low, high)
+        return Range(wq.NumericRange(fieldname, low, high), fieldname, low, high)
     except (ValueError, OverflowError):
         return None
 
@@ -115,7 +138,7 @@ def _date(value: str, end: bool) -> datetime | None:
     return moment.replace(hour=23, minute=59, second=59) if end else moment
 
 
-def _date_range(value: str) -> wq.Query | None:
+def _date_range(value: str) -> Range | None:
     start_text, sep, end_text = value.partition("..")
     start = _date(start_text, end=False) if start_text else None
     end_source = end_text if sep else start_text
@@ -124,7 +147,14 @@ def _date_range(value: str) -> wq.Query | None:
         return None
     if start is None and end is None:
         return None
-    return wq.DateRange("created", start, end)
+    query = wq.NumericRange(
+        "created",
+        day_number(start) if start else None,
+        day_number(end) if end else None,
+    )
+    # _date's end is 23:59:59 of the last day: the whole last second counts.
+    last = micros(end) + 999_999 if end else None
+    return Range(query, "created_at", micros(start) if start else None, last)
 
 
 _BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "no": False, "false": False,
@@ -155,10 +185,10 @@ def operator_filter(op: str, value: str, users) -> tuple[str, object] | None:
         return None
     if op in ("answers", "score"):
         built = _int_range(value, "answer_count" if op == "answers" else "score")
-        return ("filter", built) if built is not None else None
+        return ("range", built) if built is not None else None
     if op == "created":
         built = _date_range(value)
-        return ("filter", built) if built is not None else None
+        return ("range", built) if built is not None else None
     if op in ("closed", "duplicate") and low in _BOOLEAN_WORDS:
         return ("filter", wq.Term(op, _BOOLEAN_WORDS[low]))
     return None
@@ -205,6 +235,13 @@ def parse(raw: str, users=lambda value: None) -> ParsedQuery:
             if not neg:
                 parsed.words.append(plain)
         kind, payload = clause
+        if kind == "range":
+            if neg:
+                parsed.excluded.append(("query", payload.query))
+            else:
+                parsed.ranges.append(payload)
+            pending_or = False
+            continue
         if kind == "filter":
             (parsed.excluded if neg else parsed.filters).append(("query", payload))
             pending_or = False
@@ -227,20 +264,66 @@ def _clause(kind: str, payload, fields) -> wq.Query | None:
     return text_clause(payload, fields)
 
 
-def build(parsed: ParsedQuery) -> wq.Query:
-    """The Whoosh query for a parsed search (all text groups must match)."""
-    fields = parsed.text_fields
+def build(
+    parsed: ParsedQuery, fields: tuple | None = None, common: set[int] = frozenset()
+) -> wq.Query:
+    """The Whoosh query for a parsed search (all text groups must match).
+
+    Ranges are left to ``checks()`` when other clauses select documents;
+    ``fields`` overrides the text fields of the words and phrases. The text
+    groups numbered in ``common`` (words most questions hold, see
+    ``common_groups``) only add to the score of what the others match.
+    """
+    fields = fields or parsed.text_fields
     musts: list[wq.Query] = []
-    for group in parsed.text:
+    optional: list[wq.Query] = []
+    for number, group in enumerate(parsed.text):
         options = [c for c in (_clause(k, p, fields) for k, p in group) if c]
         if options:
-            musts.append(options[0] if len(options) == 1 else wq.Or(options))
+            clause = options[0] if len(options) == 1 else wq.Or(options)
+            (optional if number in common else musts).append(clause)
+    if optional and not musts:
+        musts, optional = optional, []  # only common words: all must match
     musts.extend(payload for _, payload in parsed.filters)
+    if not musts:
+        musts.extend(r.query for r in parsed.ranges)
     if not musts:
         musts.append(wq.Every())
     positive = musts[0] if len(musts) == 1 else wq.And(musts)
+    if optional:
+        positive = wq.AndMaybe(positive, wq.Or(optional))
     negatives = [c for c in (_clause(k, p, ALL_TEXT_FIELDS) for k, p in parsed.excluded)
                  if c]  # fmt: skip
     if negatives:
-        return wq.AndNot(positive, wq.Or(negatives))
-    return positive
+        return wq.AndNot(positive, wq.Or(negatives)).normalize()
+    return positive.normalize()
+
+
+def common_groups(parsed: ParsedQuery, doc_frequency, limit: float) -> set[int]:
+    """The text groups that are one plain word held by more than ``limit``
+    questions (summed over the text fields: an upper bound) -- "how", "use",
+    or a site's own name --, when another text group is rarer. Such words
+    rank what the rarer ones match, as Elasticsearch's common terms query
+    does, rather than making a search score a large share of the index.
+    """
+    common = set()
+    for number, group in enumerate(parsed.text):
+        if len(group) != 1 or group[0][0] != "word":
+            continue
+        terms = analyzed(group[0][1])
+        frequencies = [
+            sum(doc_frequency(f, t) for f in parsed.text_fields) for t in terms
+        ]
+        if frequencies and min(frequencies) > limit:
+            common.add(number)
+    if len(common) == len(parsed.text):
+        return set()
+    return common
+
+
+def checks(parsed: ParsedQuery) -> list[Range]:
+    """The ranges ``build()`` left out of the query: each matched document's
+    column values are tested against them instead."""
+    if parsed.text or parsed.filters:
+        return list(parsed.ranges)
+    return []
