@@ -26,6 +26,7 @@ def create_app(
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_http_caching(app)
     register_template_helpers(app)
     register_commands(app)
     register_search(app)
@@ -107,6 +108,13 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, questions, posts, tags, users, badges, votes, help, search):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+
+
+def register_http_caching(app: Flask) -> None:
+    """ETags and 304 responses for anonymous pages."""
+    from forum.views.caching import conditional_get
+
+    app.after_request(conditional_get)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -144,6 +144,10 @@ class DefaultConfig:
     # memory, ~230 MB each; see forum/search/indexer.py) and does not merge them.
     SEARCH_REBUILD_SEGMENT_DOCS = 10000
     SEARCH_PER_PAGE = 20
+    # How long a process reuses a list's row count (the "N questions" of a
+    # list or tag) and a question's related questions; 0: never.
+    LIST_COUNT_CACHE_SECONDS = 30
+    RELATED_CACHE_SECONDS = 300
     # A search word held by more than this share of questions (an upper
     # bound over title, body and answers) only ranks what the query's rarer
     # words match, unless every word is that common (forum.search.query).

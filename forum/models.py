@@ -121,11 +121,14 @@ class Post(db.Model):
         Index("ix_post_type_score", "type", "score"),
         # Counting the live questions of a list reads this index only.
         Index("ix_post_type_deleted", "type", "deleted_at"),
+        # A profile's questions and answers: counted from the index alone and
+        # listed newest first without sorting (also serves owner_id lookups).
+        Index("ix_post_owner_type", "owner_id", "type", "deleted_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(10))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     body_markdown: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     score: Mapped[int] = mapped_column(default=0)

@@ -69,6 +69,10 @@ def make_app(tmp_path, **overrides):
         # would triple the suite's time); search tests switch to "sync".
         "SEARCH_INDEXING": "manual",
         "SEARCH_CHECK_ON_START": False,
+        # Tests count and relate right after each change (tests/test_caches.py
+        # checks the caches themselves).
+        "LIST_COUNT_CACHE_SECONDS": 0,
+        "RELATED_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     if not TEST_DATABASE_URL and "DATABASE_URL" not in overrides:

@@ -15,9 +15,17 @@ from forum.search.indexer import (
     rebuild,
     tables_ready,
 )
-from forum.search.searching import SORTS, Hit, SearchResult, search, similar
+from forum.search.searching import (
+    SORTS,
+    Hit,
+    SearchResult,
+    related,
+    search,
+    similar,
+)
 
 __all__ = [
     "BUSY", "Hit", "SORTS", "SearchResult", "check", "drain", "enqueue",
-    "ensure_index", "init_app", "rebuild", "search", "similar", "tables_ready",
+    "ensure_index", "init_app", "rebuild", "related", "search", "similar",
+    "tables_ready",
 ]  # fmt: skip

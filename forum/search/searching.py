@@ -12,6 +12,7 @@ from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 
+from forum.caching import app_cache
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Question
@@ -380,6 +381,37 @@ def _similar_clauses(s, words: list[str], extra: list[str]) -> list[wq.Query]:
 
 def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = None):
     """Questions like a draft's title (and body): for asking and related boxes."""
+    return _live_questions(_similar_ids(title, body, limit, exclude))
+
+
+def related(question: Question, limit: int = 5) -> list[Question]:
+    """The related questions box of a question page: ``similar()`` to its
+    title, the ids kept for RELATED_CACHE_SECONDS per process (the box was
+    two fifths of a question page's time at 100,000 questions)."""
+    cache = app_cache("related", "RELATED_CACHE_SECONDS")
+    key = (question.id, question.title, limit)
+    ids = cache.get(key) if cache is not None else None
+    if ids is None:
+        ids = _similar_ids(question.title, "", limit, question.id)
+        if cache is not None:
+            cache.put(key, ids)
+    return _live_questions(ids)
+
+
+def _live_questions(ids: list[int]) -> list[Question]:
+    """The live questions among ids, in that order."""
+    if not ids:
+        return []
+    rows = {
+        q.id: q
+        for q in db.session.scalars(
+            select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        )
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+def _similar_ids(title: str, body: str, limit: int, exclude: int | None) -> list[int]:
     words = list(dict.fromkeys(sq.analyzed((title or "")[: sq.MAX_QUERY_LENGTH])))
     extra = [
         t for t in dict.fromkeys(sq.analyzed((body or "")[:500])) if t not in words
@@ -411,14 +443,7 @@ def similar(title: str, body: str = "", limit: int = 10, exclude: int | None = N
             ),
             key=lambda pair: -pair[0],
         )
-    ids = [qid for _, qid in scored[:limit]]
-    rows = {
-        q.id: q
-        for q in db.session.scalars(
-            select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
-        )
-    }
-    return [rows[i] for i in ids if i in rows]
+    return [qid for _, qid in scored[:limit]]
 
 
 def index_counts() -> tuple[int, int]:

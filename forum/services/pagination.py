@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from forum.caching import app_cache
 from forum.extensions import db
 from forum.services.errors import BadRequest
 
@@ -42,11 +43,30 @@ def check_page_args(page: object, per_page: object, max_per_page: int) -> tuple:
     return page, per_page
 
 
+def count_rows(count_stmt: Select) -> int:
+    """Run a count, or reuse the same count made in the last
+    LIST_COUNT_CACHE_SECONDS by this process (0 turns the cache off).
+
+    Counting every live question of a large tag took 64 ms at 100,000
+    questions, more than the rest of its page; a list's total may lag a new
+    post by that many seconds, as on Stack Overflow.
+    """
+    counts = app_cache("list_counts", "LIST_COUNT_CACHE_SECONDS")
+    if counts is None:
+        return db.session.scalar(count_stmt) or 0
+    compiled = count_stmt.compile(dialect=db.engine.dialect)
+    key = f"{compiled}|{sorted(compiled.params.items(), key=repr)!r}"
+    total = counts.get(key)
+    if total is None:
+        total = db.session.scalar(count_stmt) or 0
+        counts.put(key, total)
+    return total
+
+
 def paginate(stmt: Select, page: int, per_page: int, scalars: bool = True) -> Page:
-    """Run ``stmt`` for one page, with a separate count of all rows."""
-    total = db.session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    )
+    """Run ``stmt`` for one page, with a separate count of all rows
+    (see ``count_rows``)."""
+    total = count_rows(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(rows.scalars().unique()) if scalars else list(rows)
     return Page(items=items, page=page, per_page=per_page, total=total or 0)

@@ -129,7 +129,7 @@ def render_detail(
         answer_form=AnswerForm(formdata=None) if answer_form is None else answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,
-        related=search.similar(question.title, exclude=question.id, limit=5),
+        related=search.related(question, limit=5),
         linked=links.linked_questions(question, viewer()),
     )
 

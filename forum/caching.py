@@ -1,0 +1,41 @@
+"""Short-lived per-app caches of values that may lag the database a little."""
+
+import threading
+
+from cachetools import TTLCache
+from flask import current_app
+
+
+class TimedCache:
+    """A thread-safe cachetools TTLCache."""
+
+    def __init__(self, seconds: float, maxsize: int = 2048):
+        self.lock = threading.Lock()
+        self.cache: TTLCache = TTLCache(maxsize=maxsize, ttl=seconds)
+
+    def get(self, key):
+        """The cached value, or None when absent or expired."""
+        with self.lock:
+            return self.cache.get(key)
+
+    def put(self, key, value) -> None:
+        """Keep a value for the cache's time."""
+        with self.lock:
+            self.cache[key] = value
+
+
+def app_cache(name: str, setting: str) -> TimedCache | None:
+    """The current app's cache ``name``, keeping entries for the config value
+    ``setting`` seconds; None when that is 0 (the cache is off)."""
+    seconds = current_app.config[setting]
+    if seconds <= 0:
+        return None
+    key = f"forum_cache_{name}"
+    cache = current_app.extensions.get(key)
+    if cache is None:
+        with _create_lock:
+            cache = current_app.extensions.setdefault(key, TimedCache(seconds))
+    return cache
+
+
+_create_lock = threading.Lock()
