@@ -139,6 +139,10 @@ class DefaultConfig:
     # wrote (seconds), and how far back it re-reads rows whose ids may have
     # committed out of order on PostgreSQL.
     SEARCH_POLL_SECONDS = 2.0
+    # After a commit wakes it, the thread waits this long so that the changes
+    # committed meanwhile share one index commit (a new post is still
+    # searchable well within a second).
+    SEARCH_GATHER_SECONDS = 0.2
     SEARCH_LOOKBACK_SECONDS = 60
     # A rebuild writes segments of this many questions per process (sorted in
     # memory, ~230 MB each; see forum/search/indexer.py) and does not merge them.

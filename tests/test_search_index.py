@@ -421,6 +421,28 @@ def test_thread_mode_never_makes_the_committer_wait_for_the_lock(app, restart):
     assert not background.thread.is_alive()
 
 
+def test_thread_mode_gathers_commits_into_one_index_commit(app, restart):
+    search.drain()
+    before = indexer.store().open().latest_generation()
+    server = restart(
+        SEARCH_INDEXING="thread", SEARCH_POLL_SECONDS=60, SEARCH_GATHER_SECONDS=1.0
+    )
+    background = server.extensions["forum_search_indexer"]
+    try:
+        with server.app_context():
+            made = []
+            for n in range(4):  # each drain would be done before the next
+                made.append(make_question(title=f"Kumquat printer {n}"))
+                time.sleep(0.15)
+            assert wait_for(lambda: len(found("kumquat")) == 4)
+    finally:
+        background.stop()
+    # The first commit woke the thread; the others came while it waited.
+    commits = indexer.store().open().latest_generation() - before
+    assert 1 <= commits <= 2, commits
+    assert sorted(found("kumquat")) == sorted(q.id for q in made)
+
+
 def test_thread_mode_starts_following_on_the_first_request(app, restart):
     """A server that commits nothing itself still follows the outbox."""
     search.drain()

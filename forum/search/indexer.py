@@ -280,12 +280,17 @@ class BackgroundIndexer:
             thread.join(timeout)
 
     def run(self) -> None:
-        """Drain on start, on every wake-up and every poll interval."""
+        """Drain on start, SEARCH_GATHER_SECONDS after a wake-up, and every
+        poll interval."""
         poll = self.app.config["SEARCH_POLL_SECONDS"]
+        gather = self.app.config["SEARCH_GATHER_SECONDS"]
         while not self.stopping.is_set():
             self.wake.clear()
             self.drain_once(time.monotonic() + 3600, self.stopping)
-            self.wake.wait(timeout=poll)
+            if self.wake.wait(timeout=poll) and gather > 0:
+                # Let the commits of the next moment join this index commit:
+                # under a stream of votes, one Whoosh commit applies many.
+                self.stopping.wait(gather)
         # A drain that starts now sees every commit made before stop().
         self.drain_once(time.monotonic() + 5)
 
