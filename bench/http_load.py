@@ -223,13 +223,15 @@ def canonical(port: int, path: str) -> str:
     return path
 
 
-def corpus_facts(workdir: Path, seed: int) -> dict:
-    """Search words, answerable questions and votable posts from the database."""
+def corpus_facts(workdir: Path, seed: int, accounts: list[int]) -> dict:
+    """Search words, answerable questions and votable posts from the database
+    (not the benchmark accounts' own: voting on them is refused)."""
     rng = random.Random(seed)
     con = sqlite3.connect(f"file:{workdir / 'forum.sqlite'}?mode=ro", uri=True)
     questions = "SELECT {} FROM post WHERE type = 'question' {} ORDER BY id"
     titles = [r[0] for r in con.execute(questions.format("title", "") + " LIMIT 5000")]
     live = "AND closed_at IS NULL AND deleted_at IS NULL AND locked_at IS NULL"
+    live += f" AND owner_id NOT IN ({', '.join(str(int(a)) for a in accounts)})"
     open_ids = [r[0] for r in con.execute(questions.format("id", live))]
     by_posts = "SELECT owner_id FROM post GROUP BY owner_id ORDER BY count(*), owner_id"
     owners = [r[0] for r in con.execute(by_posts)]
@@ -364,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {"FORUM_INSTANCE_PATH": str(workdir / "instance")}
     forum = Server("forum:create_app()", ROOT, env, args.workers, args.worker_class)
     with forum as srv:
-        facts = corpus_facts(workdir, seed)
+        facts = corpus_facts(workdir, seed, [a["id"] for a in meta["accounts"]])
         endpoints = forum_endpoints(srv.port, meta, facts, seed)
         wanted = args.only.split(",") if args.only else list(endpoints)
         for name in wanted:

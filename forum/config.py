@@ -147,6 +147,10 @@ class DefaultConfig:
     # A rebuild writes segments of this many questions per process (sorted in
     # memory, ~230 MB each; see forum/search/indexer.py) and does not merge them.
     SEARCH_REBUILD_SEGMENT_DOCS = 10000
+    # Outbox drains merge their small segments (under SEARCH_MERGE_MAX_DOCS
+    # questions, once SEARCH_MERGE_MIN_SEGMENTS exist), never a rebuild's.
+    SEARCH_MERGE_MAX_DOCS = 2000
+    SEARCH_MERGE_MIN_SEGMENTS = 5
     SEARCH_PER_PAGE = 20
     # How long a process reuses a list's row count (the "N questions" of a
     # list or tag) and a question's related questions; 0: never.

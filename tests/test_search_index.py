@@ -324,6 +324,31 @@ def test_rebuild_writes_segments_of_the_configured_size(app, procs):
     assert search.check() == []
 
 
+def test_drains_merge_their_small_segments_but_never_a_rebuild_s(app):
+    app.config.update(
+        SEARCH_REBUILD_SEGMENT_DOCS=3, SEARCH_MERGE_MAX_DOCS=3,
+        SEARCH_MERGE_MIN_SEGMENTS=3,
+    )  # fmt: skip
+    made = [make_question(title=f"Kumquat printer model {n}") for n in range(6)]
+    search.rebuild()
+
+    def sizes() -> list[int]:
+        with searching.searcher() as s:
+            return sorted(r.doc_count_all() for r, _ in s.reader().leaf_readers())
+
+    assert sizes() == [3, 3]
+    for n, question in enumerate(made[:4]):
+        posts.edit_post(question.owner, question, title=f"Papaya scanner fails {n}")
+        assert search.drain() == 1
+    # Each drain wrote a 1-question segment; with three small ones, the fourth
+    # drain merged them with its own question. The rebuild's two segments
+    # stayed (their replaced documents only marked deleted).
+    assert sizes() == [3, 3, 4]
+    assert sorted(found("papaya")) == sorted(q.id for q in made[:4])
+    assert sorted(found("kumquat")) == sorted(q.id for q in made[4:])
+    assert search.check() == []
+
+
 def test_rebuild_swaps_generations_atomically(app):
     first = make_question(title="Kumquat printer jams on envelopes")
     search.drain()

@@ -123,6 +123,7 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
     """
     _check_vote(actor, post, value)
     voter_id, post_id = actor.id, post.id
+    owner_id, post_type = post.owner_id, post.type
 
     def work() -> int:
         target = db.session.get(Post, post_id)
@@ -174,7 +175,12 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
         return target.score
 
     score = with_retry(work)
-    signals.vote_cast.send(None, post=post, voter=actor, value=value)
+    # Ids, not the objects: the commit expired them, and reading one again
+    # would cost a query per receiver.
+    signals.vote_cast.send(
+        None, post_id=post_id, post_type=post_type, owner_id=owner_id,
+        voter_id=voter_id, value=value, score=score,
+    )  # fmt: skip
     return score
 
 
