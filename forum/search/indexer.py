@@ -61,8 +61,8 @@ def apply_ids(writer, question_ids: list[int]) -> None:
     """Re-index (or remove) these questions with an open writer.
 
     Their old documents are deleted through one searcher, then the new ones
-    added: ``update_document`` opens a searcher over every segment for each
-    document (1,334 re-indexed questions took four minutes at 100,000).
+    added, as Whoosh advises for batches (``update_document`` opens a
+    searcher per document; the same speed for a few, not for thousands).
     """
     with writer.searcher() as searcher:
         for question_id in question_ids:
