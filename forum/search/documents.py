@@ -89,8 +89,9 @@ def build_document(thread: dict, names: dict[int, str]) -> dict:
     }
 
 
-def documents_for(question_ids: list[int]) -> tuple[list[dict], set[str]]:
-    """Documents for the live questions among ids, and the ids to delete."""
+def documents_for(question_ids: list[int]) -> list[dict]:
+    """Documents for the live questions among ids (deleted or missing ones
+    have none)."""
     threads = load_threads(question_ids)
     owner_ids = {
         post.owner_id
@@ -99,9 +100,7 @@ def documents_for(question_ids: list[int]) -> tuple[list[dict], set[str]]:
         if post.owner_id is not None
     }
     names = _usernames(owner_ids)
-    docs = [build_document(thread, names) for thread in threads.values()]
-    gone = {str(qid) for qid in question_ids if qid not in threads}
-    return docs, gone
+    return [build_document(thread, names) for thread in threads.values()]
 
 
 def live_question_count() -> int:

@@ -68,8 +68,7 @@ def apply_ids(writer, question_ids: list[int]) -> None:
         for question_id in question_ids:
             writer.delete_by_term("id", str(question_id), searcher=searcher)
     for start in range(0, len(question_ids), 500):
-        docs, _ = documents_for(question_ids[start : start + 500])
-        for doc in docs:
+        for doc in documents_for(question_ids[start : start + 500]):
             writer.add_document(**doc)
 
 
@@ -174,7 +173,7 @@ def _build(idx_store: IndexStore, progress, procs: int) -> int:
         ix = idx_store.open(name)
         writer, in_writer = None, 0
         for ids in all_question_ids():
-            docs, _ = documents_for(ids)
+            docs = documents_for(ids)
             for doc in docs:
                 if writer is None:
                     writer = _segment_writer(ix, procs, per_segment)

@@ -285,7 +285,7 @@ def build(
     if optional and not musts:
         musts, optional = optional, []  # only common words: all must match
     musts.extend(payload for _, payload in parsed.filters)
-    if not musts:
+    if not _selects(parsed):
         musts.extend(r.query for r in parsed.ranges)
     if not musts:
         musts.append(wq.Every())
@@ -321,9 +321,15 @@ def common_groups(parsed: ParsedQuery, doc_frequency, limit: float) -> set[int]:
     return common
 
 
+def _selects(parsed: ParsedQuery) -> bool:
+    """Whether words, phrases or filters select documents (the analyzer can
+    leave a word nothing to match, whatever its fields)."""
+    return bool(parsed.filters) or any(
+        analyzed(payload) for group in parsed.text for _, payload in group
+    )
+
+
 def checks(parsed: ParsedQuery) -> list[Range]:
     """The ranges ``build()`` left out of the query: each matched document's
     column values are tested against them instead."""
-    if parsed.text or parsed.filters:
-        return list(parsed.ranges)
-    return []
+    return list(parsed.ranges) if _selects(parsed) else []

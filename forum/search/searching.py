@@ -227,15 +227,15 @@ def _ranked(s, parsed: sq.ParsedQuery, sort: str, page: int, per_page: int):
     wanted = page * per_page
     ranges = sq.checks(parsed)
     config = current_app.config
-    limit = max(
+    common_limit = max(
         config["SEARCH_COMMON_SHARE"] * s.doc_count_all(), config["SEARCH_COMMON_MIN"]
     )
-    common = sq.common_groups(parsed, s.doc_frequency, limit)
+    common = sq.common_groups(parsed, s.doc_frequency, common_limit)
     q = sq.build(parsed, common=common)
     tiered = (
         sort == "relevance"
         and parsed.text_fields == sq.ALL_TEXT_FIELDS
-        and any(k != "query" for group in parsed.text for k, _ in group)
+        and bool(parsed.text)
     )
     if not tiered:
         ids, total = _top(s, q, ranges, sort, wanted)
