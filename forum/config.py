@@ -161,6 +161,10 @@ class DefaultConfig:
     # words match, unless every word is that common (forum.search.query).
     SEARCH_COMMON_SHARE = 0.2
     SEARCH_COMMON_MIN = 1000  # below this many questions no word is common
+    # A relevance search stops after the index segment (newest first) where
+    # it reached this many matches, and ranks those; the total shown is then
+    # "about" its extrapolation. 0: score every match.
+    SEARCH_SCAN_MATCHES = 1000
     SIMILAR_LIMIT = 10
     # Relevance ranking: multipliers applied to the top hits' text scores.
     SEARCH_BOOST_SOLVED = 0.15

@@ -323,3 +323,51 @@ def test_common_words_rank_what_rarer_words_find(app):
 
 
 BODY = "It started after the firmware update of last week, every single day."
+
+
+def test_relevance_search_stops_after_enough_matches_newest_first(app):
+    # One segment per drain (merging is off): the oldest holds the best match.
+    app.config.update(SEARCH_MERGE_MIN_SEGMENTS=100)
+    best = make_question(
+        title="Kumquat kumquat kumquat", body="Kumquat rollers, kumquat feed."
+    )
+    search.drain()
+    older = [make_question(title=f"Kumquat printer model {n}") for n in range(2)]
+    search.drain()
+    newest = [make_question(title=f"Kumquat scanner model {n}") for n in range(2)]
+    search.drain()
+
+    def page(number: int):
+        return search.search("kumquat", page=number, per_page=2)
+
+    app.config.update(SEARCH_SCAN_MATCHES=2)
+    # The newest segment reached 2 matches: only its questions rank, and the
+    # total is extrapolated from the share of the index searched.
+    result = page(1)
+    assert {hit.question.id for hit in result.hits} == {q.id for q in newest}
+    assert not result.exact_total and result.total == round(2 * 5 / 2)
+    # A later page needs more matches, so the search goes on.
+    assert {hit.question.id for hit in page(2).hits} == {q.id for q in older}
+    assert [hit.question.id for hit in page(3).hits] == [best.id]
+    app.config.update(SEARCH_SCAN_MATCHES=0)  # off: every match ranks
+    result = search.search("kumquat")
+    assert result.hits[0].question.id == best.id
+    assert (result.total, result.exact_total) == (5, True)
+
+
+def test_snippets_show_the_matches_of_long_posts(app):
+    filler = "Nothing to see in this sentence at all. " * 60
+    question = make_question(
+        title="Label maker feeds crooked",
+        body=filler + "Then it printed `<script>alert(1)</script>` on every kumquat "
+        "label, and kumquats again. " + filler,
+    )
+    make_answer(question, body="Happy to help: " + filler + " the kumquat feed.")
+    search.drain()
+    (hit,) = search.search("kumquat").hits
+    (snippet,) = hit.highlights
+    assert "<mark>kumquat</mark>" in snippet and "<mark>kumquats</mark>" in snippet
+    assert "&lt;/script&gt;" in snippet and "</script>" not in snippet
+    assert len(snippet) < 600
+    (hit,) = search.search("happiness is:answer").hits  # stem "happi"
+    assert "<mark>Happy</mark>" in hit.highlights[0]

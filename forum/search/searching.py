@@ -1,6 +1,8 @@
 """Running searches: one cached searcher per process, re-opened when stale."""
 
+import functools
 import math
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +28,11 @@ RERANK_DEPTH = 200
 # Snippets come from this much of a body or answer (analysing whole long
 # posts for 20 hits was a tenth of a search's time).
 HIGHLIGHT_CHARS = 4000
+# A snippet is highlighted in a window from this many characters before the
+# first match to this many after the third, at most SNIPPET_WINDOW long.
+SNIPPET_LEAD = 80
+SNIPPET_TAIL = 200
+SNIPPET_WINDOW = 600
 
 _lock = threading.Lock()
 
@@ -164,54 +171,106 @@ def _boost(score: float, fields: dict) -> float:
     return score * factor
 
 
-class _Checked(collectors.WrappingCollector):
-    """Collects only the matches whose column values pass the ranges."""
+class _Gate(collectors.WrappingCollector):
+    """Passes on the matches whose column values pass the ranges and that are
+    not excluded (global document numbers), and counts them."""
 
-    def __init__(self, child, ranges: list[sq.Range]):
+    def __init__(self, child, ranges: list[sq.Range], exclude=frozenset()):
         super().__init__(child)
         self.ranges = ranges
+        self.exclude = exclude
         self.columns: list = []
+        self.base = 0
+        self.matched = 0
 
     def set_subsearcher(self, subsearcher, offset):
         """Open the columns of this segment."""
         super().set_subsearcher(subsearcher, offset)
+        self.base = offset
         reader = subsearcher.reader()
         self.columns = [(reader.column_reader(r.column), r) for r in self.ranges]
 
     def collect_matches(self):
-        """Pass on the matches in every range."""
-        child, columns = self.child, self.columns
+        """Pass on (and count) the matches in every range, not excluded."""
+        child, columns, exclude, base = (
+            self.child, self.columns, self.exclude, self.base
+        )  # fmt: skip
+        matched = 0
         for sub_docnum in child.matches():
+            if exclude and base + sub_docnum in exclude:
+                continue
             if all(r.accepts(column[sub_docnum]) for column, r in columns):
                 child.collect(sub_docnum)
+                matched += 1
+        self.matched += matched
 
 
-def _top(s, q, ranges, sort: str, limit: int) -> tuple[list[str], int]:
-    """(ids of the first ``limit`` matches in this order, how many match).
+@dataclass
+class _Found:
+    """The first matches of a query in some order, and how many match."""
 
-    The count is exact: Whoosh's block-quality skipping (which makes counts
-    estimates) skipped almost nothing on this index's long documents.
+    ids: list[str]
+    docnums: set[int]
+    count: int
+    exact: bool
+
+
+def _top(s, q, ranges, sort: str, limit: int, exclude=frozenset(), scan=0) -> _Found:
+    """The first ``limit`` matches in this order, and their number.
+
+    With ``scan`` (relevance order only), segments are searched newest first
+    in bands: a band ends with the segment where it reached ``scan`` matches,
+    and is ranked after the bands before it (so every page of a search ranks
+    the same bands). The search stops once the bands fill ``limit``, and the
+    count is then extrapolated from the share of the index searched. Whoosh
+    matches and scores in Python (10-60 µs a match), so scoring every thread
+    that holds a few common words took up to a second at 100,000 questions.
     """
-    if sort == "relevance":
-        collector = s.collector(limit=max(limit, RERANK_DEPTH), optimize=False)
-    else:
-        collector = s.collector(
-            limit=limit, sortedby="created_at" if sort == "newest" else "score",
-            reverse=True,
-        )  # fmt: skip
-    if ranges:
-        collector = _Checked(collector, ranges)
-    s.search_with_collector(q, collector)
-    results = collector.results()
-    if sort == "relevance":
-        scored = [
-            (_boost(hit.score or 0.0, hit.fields()), hit["id"]) for hit in results
-        ]
-        scored.sort(key=lambda pair: -pair[0])
-        ids = [doc_id for _, doc_id in scored]
-    else:
-        ids = [hit["id"] for hit in results]
-    return ids[:limit], len(results)
+    if sort != "relevance":
+        scan = 0
+    ids: list[str] = []
+    docnums: set[int] = set()
+    matched = searched = 0
+    gate = None
+
+    def close_band() -> None:
+        nonlocal matched
+        gate.finish()
+        hits = list(gate.child.results())
+        if sort == "relevance":
+            hits.sort(key=lambda hit: -_boost(hit.score or 0.0, hit.fields()))
+        for hit in hits[: limit - len(ids)]:
+            ids.append(hit["id"])
+            docnums.add(hit.docnum)
+        matched += gate.matched
+
+    for subsearcher, offset in reversed(s.leaf_searchers()):
+        if gate is None:
+            if sort == "relevance":
+                wanted = max(limit - len(ids), RERANK_DEPTH)
+                child = s.collector(limit=wanted, optimize=False)
+            else:
+                child = s.collector(
+                    limit=limit, sortedby="created_at" if sort == "newest"
+                    else "score", reverse=True,
+                )  # fmt: skip
+            gate = _Gate(child, ranges, exclude)
+            gate.prepare(s, q, s.context())
+        gate.set_subsearcher(subsearcher, offset)
+        gate.collect_matches()
+        searched += subsearcher.doc_count_all()
+        if scan and gate.matched >= scan:
+            close_band()
+            gate = None
+            if len(ids) >= limit:
+                break
+    if gate is not None:
+        close_band()
+    total_docs = s.doc_count_all()
+    if searched >= total_docs:
+        return _Found(ids, docnums, matched, True)
+    estimate = round(matched * total_docs / max(searched, 1))
+    return _Found(ids, docnums, estimate, False)
 
 
 def _ranked(s, parsed: sq.ParsedQuery, sort: str, page: int, per_page: int):
@@ -220,13 +279,15 @@ def _ranked(s, parsed: sq.ParsedQuery, sort: str, page: int, per_page: int):
     Ranked by relevance, a search of the default fields runs in two tiers:
     first the questions whose title or body holds the words, then those that
     hold them only in answers or comments (ranked after all of the first).
-    When the first tier fills the page the second is not searched (its size
-    is estimated): common words are in tens of thousands of threads, and
-    scoring every one took a second at 100,000 questions.
+    When the first tier fills the page the second is not searched (the total
+    is then "about" an upper bound). Relevance searches stop after
+    SEARCH_SCAN_MATCHES matches, newest segments first (see ``_top``).
     """
     wanted = page * per_page
+    start = (page - 1) * per_page
     ranges = sq.checks(parsed)
     config = current_app.config
+    scan = config["SEARCH_SCAN_MATCHES"]
     common_limit = max(
         config["SEARCH_COMMON_SHARE"] * s.doc_count_all(), config["SEARCH_COMMON_MIN"]
     )
@@ -238,15 +299,81 @@ def _ranked(s, parsed: sq.ParsedQuery, sort: str, page: int, per_page: int):
         and bool(parsed.text)
     )
     if not tiered:
-        ids, total = _top(s, q, ranges, sort, wanted)
-        return ids[(page - 1) * per_page :], total, True
+        found = _top(s, q, ranges, sort, wanted, scan=scan)
+        return found.ids[start:], found.count, found.exact
     first_q = sq.build(parsed, fields=sq.QUESTION_FIELDS, common=common)
-    ids, first = _top(s, first_q, ranges, sort, wanted)
-    if first >= wanted:
-        estimate = q.estimate_size(s.reader())
-        return ids[(page - 1) * per_page :], max(first, estimate), False
-    more, rest = _top(s, wq.AndNot(q, first_q), ranges, sort, wanted - first)
-    return (ids + more)[(page - 1) * per_page :], first + rest, True
+    first = _top(s, first_q, ranges, sort, wanted, scan=scan)
+    if first.count >= wanted:
+        # The threads matching only with answers are not counted. When the
+        # first tier was searched to the end, Whoosh's upper bound of the
+        # whole query (at most every question) lets the pages after it be
+        # reached (a cut-off first tier's extrapolation reaches far enough).
+        if not first.exact:
+            return first.ids[start:], first.count, False
+        estimate = min(q.estimate_size(s.reader()), s.doc_count())
+        return first.ids[start:], max(first.count, estimate), False
+    # The first tier is complete here (a cut-off search has at least
+    # ``wanted`` matches): the rest of the page comes from the threads that
+    # match only with their answers.
+    more = _top(s, q, ranges, sort, wanted - first.count, first.docnums, scan)
+    return (first.ids + more.ids)[start:], first.count + more.count, more.exact
+
+
+# Whoosh's default tokenizer: how the analyzer splits text into words.
+_WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
+
+
+@functools.lru_cache(maxsize=65536)
+def _term_of(word: str) -> str | None:
+    """The index term of one lower-case word (None for a stop word)."""
+    terms = sq.analyzed(word)
+    return terms[0] if terms else None
+
+
+def _term_finder(terms: set[str]) -> re.Pattern | None:
+    """A regex finding the words that may stem to ``terms``: a stem is the
+    start of its words, but for a final "i" ("happi" from "happy")."""
+    stems = sorted({t[:-1] if t.endswith("i") and len(t) > 2 else t for t in terms
+                    if t}, key=len, reverse=True)  # fmt: skip
+    if not stems:
+        return None
+    alternatives = "|".join(re.escape(stem) for stem in stems)
+    return re.compile(rf"\b(?:{alternatives})\w*(?:\.?\w+)*", re.IGNORECASE)
+
+
+def _matches(text: str, finder, terms: set[str], limit: int = 0) -> list[int]:
+    """Offsets of the words of ``text`` that analyse to one of ``terms``."""
+    found = []
+    if finder is None:
+        return found
+    for match in finder.finditer(text):
+        if _term_of(match.group().lower()) in terms:
+            found.append(match.start())
+            if limit and len(found) >= limit:
+                break
+    return found
+
+
+def _snippet(text: str, offsets: list[int], terms: set[str]) -> Markup | None:
+    """Whoosh's highlight of the part of ``text`` around its first matches
+    (analysing whole posts for 20 hits was a third of a search's time)."""
+    first = offsets[0]
+    begin = max(0, first - SNIPPET_LEAD)
+    end = min(len(text), max(offsets[:3]) + SNIPPET_TAIL, begin + SNIPPET_WINDOW)
+    if begin:  # start and end at word boundaries
+        space = text.find(" ", begin, first)
+        begin = space + 1 if space >= 0 else begin
+    if end < len(text):
+        space = text.rfind(" ", max(offsets[:3]), end)
+        end = space if space > 0 else end
+    window = text[begin:end]
+    snippet = highlight.highlight(
+        window, terms, TEXT_ANALYZER, _FRAGMENTER, MarkFormatter(), top=2
+    )
+    return Markup(snippet) if snippet else None
+
+
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 
 
 def _highlights(ids: list[int], terms: set[str], want_answers: bool) -> dict:
@@ -255,41 +382,36 @@ def _highlights(ids: list[int], terms: set[str], want_answers: bool) -> dict:
         q.id: q
         for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))
     }
-    answers = answer_texts(ids)
-    fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
-    formatter = MarkFormatter()
+    finder = _term_finder(terms)
+    snippets: dict[int, list[Markup]] = {}
+    for qid, question in questions.items():
+        found = None
+        if not want_answers:
+            text = plain_text(question.body_html)[:HIGHLIGHT_CHARS]
+            offsets = _matches(text, finder, terms, limit=3)
+            found = _snippet(text, offsets, terms) if offsets else None
+        snippets[qid] = [found] if found else []
+    answer_ids: dict[int, int] = {}
+    for qid, texts in answer_texts([q for q in ids if not snippets.get(q)]).items():
+        best = (0, None, "", [])
+        for aid, text in texts:
+            text = text[:HIGHLIGHT_CHARS]
+            offsets = _matches(text, finder, terms)
+            if len(offsets) > best[0]:
+                best = (len(offsets), aid, text, offsets)
+        if best[1] is not None:
+            answer_ids[qid] = best[1]
+            found = _snippet(best[2], best[3], terms)
+            if found:
+                snippets[qid] = [found]
     result = {}
     for qid in ids:
         question = questions.get(qid)
         if question is None:
             continue
-        snippets = []
-        answer_id = None
-        if not want_answers:
-            text = plain_text(question.body_html)[:HIGHLIGHT_CHARS]
-            snippet = highlight.highlight(
-                text, terms, TEXT_ANALYZER, fragmenter, formatter, top=2
-            )
-            if snippet:
-                snippets.append(Markup(snippet))
-        if not snippets:
-            best = (0, None, "")
-            for aid, text in answers.get(qid, []):
-                text = text[:HIGHLIGHT_CHARS]
-                found = sum(1 for t in TEXT_ANALYZER(text) if t.text in terms)
-                if found > best[0]:
-                    best = (found, aid, text)
-            if best[1] is not None:
-                answer_id = best[1]
-                snippet = highlight.highlight(
-                    best[2], terms, TEXT_ANALYZER, fragmenter, formatter, top=2
-                )
-                if snippet:
-                    snippets.append(Markup(snippet))
-        if not snippets:
-            start = plain_text(question.body_html)[:200]
-            snippets.append(Markup.escape(start))
-        result[qid] = (question, answer_id, snippets)
+        if not snippets.get(qid):
+            snippets[qid] = [Markup.escape(plain_text(question.body_html)[:200])]
+        result[qid] = (question, answer_ids.get(qid), snippets[qid])
     return result
 
 
@@ -312,8 +434,9 @@ def _suggest(s, parsed: sq.ParsedQuery, raw: str, found: int) -> str | None:
     if not changed:
         return None
     fixed = sq.parse(corrected, user_key)
-    _, better = _top(s, sq.build(fixed), sq.checks(fixed), "relevance", 1)
-    return corrected if better > found else None
+    scan = current_app.config["SEARCH_SCAN_MATCHES"]
+    better = _top(s, sq.build(fixed), sq.checks(fixed), "relevance", 1, scan=scan)
+    return corrected if better.count > found else None
 
 
 def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20):
