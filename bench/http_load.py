@@ -9,8 +9,14 @@ a time limit per cell. Prints requests/s, p50/p95/p99, the ratio of each page's
 throughput to the hello app's (our ceiling on this machine), the targets, and
 the peak RSS (VmHWM) of every gunicorn worker.
 
+The search index follows the outbox as the README advises for several
+workers: one ``flask search sync --follow`` process beside gunicorn, whose
+workers do not index (``--indexer follow``, the default); ``--indexer thread``
+runs the index thread in every worker instead. After the writes it prints how
+long a question asked through the API took to be found by the search API.
+
     .venv/bin/python bench/http_load.py [--dir /tmp/forum-bench-100k]
-        [--requests 200] [--clients 1,8] [--workers 2]
+        [--requests 200] [--clients 1,8] [--workers 2] [--indexer follow]
 
 Named http_load.py, not http.py: a bench/http.py would shadow the standard
 library's ``http`` package for every script in bench/.
@@ -120,6 +126,70 @@ class Server:
                 if line.startswith("VmHWM:"):
                     out.append(int(line.split()[1]) / 1024)
         return out
+
+
+class Follower:
+    """``flask search sync --follow`` beside gunicorn (None: no process)."""
+
+    POLL_SECONDS = "0.5"
+
+    def __init__(self, env: dict | None):
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Follower":
+        if self.env is not None:
+            env = {**os.environ, **self.env, "FORUM_SEARCH_POLL_SECONDS":
+                   self.POLL_SECONDS}  # fmt: skip
+            command = [sys.executable, "-m", "flask", "--app", "forum", "search",
+                       "sync", "--follow"]  # fmt: skip
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # it finishes an index commit in progress
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def print_searchable(port: int, meta: dict, runs: int = 5) -> None:
+    """Seconds from a question's POST (201) until the search API finds it."""
+    token = token_for(port, meta["accounts"][0]["username"],
+                      meta["accounts"][0]["password"])  # fmt: skip
+    seconds = []
+    for i in range(runs):
+        word = f"zqsearchable{random.randrange(10**9)}x{i}"
+        body = {
+            "title": f"Printer offline again {word}",
+            "body": "The printer shows offline after each restart although the "
+            "network works fine and the driver is current.",
+            "tags": [meta["tag"]],
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Content-Type": "application/json",
+                   "Authorization": f"Bearer {token}"}  # fmt: skip
+        conn.request("POST", "/api/v1/questions", json.dumps(body), headers)
+        response = conn.getresponse()
+        response.read()
+        started = time.perf_counter()
+        found = False
+        while not found and time.perf_counter() - started < 30:
+            conn.request("GET", f"/api/v1/search?q={word}")
+            found = json.loads(conn.getresponse().read()).get("total", 0) > 0
+            if not found:
+                time.sleep(0.05)
+        seconds.append(time.perf_counter() - started if found else math.inf)
+        conn.close()
+    seconds.sort()
+    print(f"new question searchable through the API: median "
+          f"{seconds[len(seconds) // 2]:.2f} s, max {seconds[-1]:.2f} s over "
+          f"{runs} (target <= 2 s)")  # fmt: skip
 
 
 @dataclass
@@ -337,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=30.0, help="seconds per cell")
     parser.add_argument("--only", help="comma-separated endpoint names")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--indexer", choices=("follow", "thread"), default="follow",
+        help="a `search sync --follow` process, or a thread in every worker",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     workdir = args.dir.resolve()
     meta_path = workdir / "bench.json"
@@ -349,8 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"bench/http_load.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
           f"{meta['questions']} questions (index: {meta['indexed']}), gunicorn "
-          f"{args.workers} {args.worker_class} workers, {args.requests} requests "
-          f"per cell after {args.warmup} warm-up, limit {args.limit:.0f} s; "
+          f"{args.workers} {args.worker_class} workers, indexer {args.indexer}, "
+          f"{args.requests} requests per cell after {args.warmup} warm-up, limit "
+          f"{args.limit:.0f} s; "
           f"load average {load} on {os.cpu_count()} CPUs")  # fmt: skip
     header = (f"{'endpoint':22} {'cl':>3} {'n':>5} {'req/s':>8} {'p50 ms':>8} "
               f"{'p95 ms':>8} {'p99 ms':>8} {'/hello':>7}  target")  # fmt: skip
@@ -364,8 +439,10 @@ def main(argv: list[str] | None = None) -> int:
             print_cell(cell, hello, "(the ceiling)")
         hello_rss = srv.worker_rss_mb()
     env = {"FORUM_INSTANCE_PATH": str(workdir / "instance")}
+    if args.indexer == "follow":
+        env["FORUM_SEARCH_INDEXING"] = "manual"
     forum = Server("forum:create_app()", ROOT, env, args.workers, args.worker_class)
-    with forum as srv:
+    with forum as srv, Follower(env if args.indexer == "follow" else None):
         facts = corpus_facts(workdir, seed, [a["id"] for a in meta["accounts"]])
         endpoints = forum_endpoints(srv.port, meta, facts, seed)
         wanted = args.only.split(",") if args.only else list(endpoints)
@@ -375,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                 cell = run_cell(srv.port, name, make, c, args.requests,
                                 args.warmup, args.limit)  # fmt: skip
                 print_cell(cell, hello, verdict(cell, kind, name, hello))
+        if any(endpoints[name][0] == "write" for name in wanted):
+            print_searchable(srv.port, meta)
         rss = srv.worker_rss_mb()
     print(
         "peak RSS per worker (VmHWM): forum "

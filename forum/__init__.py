@@ -127,9 +127,10 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals used by the templates."""
-    from forum.views.helpers import register
+    from forum.views import fragments, helpers
 
-    register(app)
+    helpers.register(app)
+    fragments.register(app)
 
 
 def register_search(app: Flask) -> None:

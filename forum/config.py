@@ -156,6 +156,13 @@ class DefaultConfig:
     # list or tag) and a question's related questions; 0: never.
     LIST_COUNT_CACHE_SECONDS = 30
     RELATED_CACHE_SECONDS = 300
+    # How long a process keeps a visitor's rendered post card or question row
+    # (keyed by every value it shows, so never stale; see
+    # forum/views/fragments.py); 0: never.
+    FRAGMENT_CACHE_SECONDS = 600
+    # How long a process remembers that a user holds a badge (badges are never
+    # revoked; this only bounds memory).
+    HELD_BADGES_CACHE_SECONDS = 3600
     # A search word held by more than this share of questions (an upper
     # bound over title, body and answers) only ranks what the query's rarer
     # words match, unless every word is that common (forum.search.query).

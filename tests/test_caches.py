@@ -30,6 +30,8 @@ def test_list_counts_are_reused_for_their_time(app):
     assert (len(page.items), page.total) == (2, 1)
     # Another filter is another count.
     assert questions.list_questions("newest", tags=["printer"]).total == 2
+    # The same query with another value is another count too.
+    assert questions.list_questions("newest", tags=["scanner"]).total == 0
     time.sleep(0.6)
     assert total(app) == 2
 

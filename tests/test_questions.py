@@ -1,6 +1,7 @@
 """Question lists, asking, the preview endpoint and the question page."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import event, func, select
@@ -311,7 +312,7 @@ def test_ask_post_anonymous_redirects_to_login(client):
 
 
 def test_preview_renders_and_sanitises_json(client):
-    token = csrf_from(client, "/")
+    token = csrf_from(client, "/login")
     body = "Some **bold** text <script>alert(1)</script> [x](javascript:alert(2))"
     headers = {"X-CSRFToken": token}
     response = client.post("/preview", json={"body": body}, headers=headers)
@@ -322,14 +323,14 @@ def test_preview_renders_and_sanitises_json(client):
 
 
 def test_preview_accepts_a_form_field(client):
-    token = csrf_from(client, "/")
+    token = csrf_from(client, "/login")
     response = client.post("/preview", data={"body": "*hi*", "csrf_token": token})
     assert response.status_code == 200
     assert response.get_json() == {"html": "<p><em>hi</em></p>"}
 
 
 def test_preview_of_an_empty_draft_is_empty(client):
-    token = csrf_from(client, "/")
+    token = csrf_from(client, "/login")
     response = client.post("/preview", json={}, headers={"X-CSRFToken": token})
     assert response.get_json() == {"html": ""}
 
@@ -340,7 +341,7 @@ def test_preview_of_an_empty_draft_is_empty(client):
      (["not", "an", "object"], 400)],
 )  # fmt: skip
 def test_preview_rejects_bad_input_as_json(app, client, payload, status):
-    token = csrf_from(client, "/")
+    token = csrf_from(client, "/login")
     response = client.post("/preview", json=payload, headers={"X-CSRFToken": token})
     assert response.status_code == status
     assert response.is_json and "message" in response.get_json()["error"]
@@ -445,3 +446,17 @@ def test_view_counter_counts_each_visitor_once_per_window(client, auth):
     assert views() == 2
     assert count_rows(QuestionView) == 2
     assert "Viewed 2 times" in text(client, url)
+
+
+def test_a_visitor_counts_again_after_the_window(app, client):
+    # Each process remembers the views it saw counted, only for the window.
+    app.config["VIEW_WINDOW_SECONDS"] = 1
+    question = make_question()
+    url = canonical(question)
+    stmt = select(Question.view_count).where(Question.id == question.id)
+    client.get(url)
+    client.get(url)
+    assert db.session.scalar(stmt) == 1
+    time.sleep(1.1)
+    client.get(url)
+    assert db.session.scalar(stmt) == 2

@@ -349,6 +349,28 @@ def test_drains_merge_their_small_segments_but_never_a_rebuild_s(app):
     assert search.check() == []
 
 
+def test_drains_merge_segments_of_one_size_level_only(app):
+    # Before levels, every segment under the limit merged whenever enough
+    # existed: a large one was rewritten again and again (seconds each time).
+    app.config.update(SEARCH_MERGE_MAX_DOCS=100, SEARCH_MERGE_MIN_SEGMENTS=3)
+    made = [make_question(title=f"Kumquat printer model {n}") for n in range(13)]
+    search.drain()  # one 13-question segment (level 2: 9 to 26 questions)
+
+    def sizes() -> list[int]:
+        with searching.searcher() as s:
+            return sorted(r.doc_count_all() for r, _ in s.reader().leaf_readers())
+
+    assert sizes() == [13]
+    for n, question in enumerate(made[:4]):
+        posts.edit_post(question.owner, question, title=f"Papaya scanner fails {n}")
+        assert search.drain() == 1
+    # The fourth drain merged the three 1-question segments (level 0) with its
+    # own question; the 13-question segment was not rewritten.
+    assert sizes() == [4, 13]
+    assert sorted(found("papaya")) == sorted(q.id for q in made[:4])
+    assert search.check() == []
+
+
 def test_rebuild_swaps_generations_atomically(app):
     first = make_question(title="Kumquat printer jams on envelopes")
     search.drain()

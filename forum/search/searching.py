@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import lazyload
 from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
@@ -518,19 +519,22 @@ def related(question: Question, limit: int = 5) -> list[Question]:
         ids = _similar_ids(question.title, "", limit, question.id)
         if cache is not None:
             cache.put(key, ids)
-    return _live_questions(ids)
+    return _live_questions(ids, eager=False)
 
 
-def _live_questions(ids: list[int]) -> list[Question]:
-    """The live questions among ids, in that order."""
+_LIVE_QUESTIONS = select(Question).where(
+    Question.id.in_(bindparam("ids", expanding=True)), Question.deleted_at.is_(None)
+)
+_LIVE_QUESTIONS_LAZY = _LIVE_QUESTIONS.options(lazyload("*"))
+
+
+def _live_questions(ids: list[int], eager: bool = True) -> list[Question]:
+    """The live questions among ids, in that order. Not ``eager``: without
+    their owners and tags (the related box shows titles and scores)."""
     if not ids:
         return []
-    rows = {
-        q.id: q
-        for q in db.session.scalars(
-            select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
-        )
-    }
+    statement = _LIVE_QUESTIONS if eager else _LIVE_QUESTIONS_LAZY
+    rows = {q.id: q for q in db.session.scalars(statement, {"ids": ids})}
     return [rows[i] for i in ids if i in rows]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import with_polymorphic
 
 from forum import signals
+from forum.caching import app_cache
 from forum.extensions import db
 from forum.models import (
     Answer,
@@ -61,7 +62,19 @@ def award(
         if not user_ids:
             return []
     badges = [BY_KEY[key] for key in keys]
+    # Badges are never revoked: what this process saw held stays held, and
+    # most events (a vote by someone who holds Supporter) then need no query.
+    known = app_cache("held_badges", "HELD_BADGES_CACHE_SECONDS")
+    if known is not None and user_ids is not None:
+        badges = [b for b in badges
+                  if any(known.get(_award_key(b, uid, post_id)) is None
+                         for uid in user_ids)]  # fmt: skip
+        if not badges:
+            return []
     held = _held(badges, user_ids, post_id)
+    if known is not None:
+        for row in held:
+            known.put(row, True)
     now = utcnow()
     new: list[BadgeAward] = []
     for badge in badges:
@@ -86,9 +99,20 @@ def award(
                 continue  # awarded meanwhile by a concurrent request
             new.append(row)
     db.session.commit()
+    if known is not None:
+        for row in new:
+            known.put((row.badge, row.user_id, row.award_key), True)
     for row in new:
         signals.badge_awarded.send(None, award=row, backfill=backfill)
     return new
+
+
+def _award_key(badge: Badge, user_id: int, post_id: int | None):
+    """(badge, user id, award key) of an award this event could make; a
+    per-post badge of no post in particular matches nothing."""
+    if not badge.per_post:
+        return (badge.key, user_id, "")
+    return (badge.key, user_id, str(post_id)) if post_id is not None else None
 
 
 def _held(

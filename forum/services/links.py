@@ -1,25 +1,27 @@
 """Links between posts (linked and duplicate questions) and imported posts'
 source ids."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import lazyload
 
 from forum.extensions import db
 from forum.models import Answer, ImportRecord, Post, PostLink, Question, User
 from forum.services import permissions
 from forum.services.errors import NotFound
 
+# Built once: every question page runs it.
+_LINKS_OF = select(PostLink.post_id, PostLink.related_post_id).where(
+    or_(
+        PostLink.post_id == bindparam("post_id"),
+        PostLink.related_post_id == bindparam("post_id"),
+    )
+)
+
 
 def linked_questions(question: Question, viewer: User | None, limit: int = 10):
     """Live questions this one links to or is linked from (duplicates too),
     highest score first; two queries."""
-    rows = db.session.execute(
-        select(PostLink.post_id, PostLink.related_post_id).where(
-            or_(
-                PostLink.post_id == question.id,
-                PostLink.related_post_id == question.id,
-            )
-        )
-    )
+    rows = db.session.execute(_LINKS_OF, {"post_id": question.id})
     ids = {pid for pair in rows for pid in pair} - {question.id}
     if question.duplicate_of_id is not None:
         ids.add(question.duplicate_of_id)
@@ -30,6 +32,7 @@ def linked_questions(question: Question, viewer: User | None, limit: int = 10):
         .where(Question.id.in_(ids), Question.deleted_at.is_(None))
         .order_by(Question.score.desc(), Question.id)
         .limit(limit)
+        .options(lazyload("*"))  # titles and scores: no owners or tags
     )
     return [q for q in found if permissions.can_view(viewer, q)]
 

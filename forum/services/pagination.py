@@ -54,13 +54,24 @@ def count_rows(count_stmt: Select) -> int:
     counts = app_cache("list_counts", "LIST_COUNT_CACHE_SECONDS")
     if counts is None:
         return db.session.scalar(count_stmt) or 0
-    compiled = count_stmt.compile(dialect=db.engine.dialect)
-    key = f"{compiled}|{sorted(compiled.params.items(), key=repr)!r}"
+    key = _statement_key(count_stmt)
     total = counts.get(key)
     if total is None:
         total = db.session.scalar(count_stmt) or 0
         counts.put(key, total)
     return total
+
+
+def _statement_key(stmt: Select):
+    """What identifies a statement and its parameter values: SQLAlchemy's own
+    cache key (compiling the statement to SQL for a key took 0.6 ms a list
+    page), else the compiled SQL and parameters."""
+    cache_key = stmt._generate_cache_key()
+    if cache_key is not None:
+        values = [bind.effective_value for bind in cache_key.bindparams]
+        return (cache_key.key, repr(values))
+    compiled = stmt.compile(dialect=db.engine.dialect)
+    return f"{compiled}|{sorted(compiled.params.items(), key=repr)!r}"
 
 
 def paginate(stmt: Select, page: int, per_page: int, scalars: bool = True) -> Page:

@@ -9,6 +9,7 @@ import re
 
 from flask import Blueprint, flash, redirect, request
 
+from forum.extensions import csrf
 from forum.services import questions, voting
 from forum.views.helpers import viewer
 from forum.views.posts import post_url
@@ -24,12 +25,14 @@ ID_RE = re.compile(r"[0-9]{1,10}")
 
 
 @bp.post("/posts/<int:post_id>/vote")
+@csrf.exempt  # checked below for signed-in voters; a visitor is only redirected
 def vote(post_id: int):
     """Vote up (1), down (-1) or withdraw (0), then back to the post."""
     actor = viewer()
     post = questions.get_post(post_id, actor)
     if actor is None:
         return login_first(post if post.type == "question" else post.question)
+    csrf.protect()
     raw = request.form.get("value", "")
     value = VOTE_VALUES.get(raw.strip(), raw)
     # A refusal (no privilege, own post, bad value) propagates to the error
