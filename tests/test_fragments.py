@@ -1,0 +1,117 @@
+"""Visitors' post cards and question rows, reused while what they show holds.
+
+The cache is keyed by every value a card shows, so each change below must
+show at once to the next visitor; the tests read the page as a visitor would.
+"""
+
+import re
+
+import pytest
+from sqlalchemy import update
+
+from forum.extensions import db
+from forum.models import Question
+from forum.services import comments, posts, voting
+from tests.factories import make_answer, make_comment, make_question, make_user
+
+
+@pytest.fixture
+def fragments(app):
+    """The fragment cache, on, and empty."""
+    app.config["FRAGMENT_CACHE_SECONDS"] = 600
+    return app
+
+
+def page(client, question: Question) -> str:
+    response = client.get(f"/questions/{question.id}/{question.slug}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def card(html: str, element_id: str) -> str:
+    """The HTML of one <article> of the question page."""
+    start = html.index(f'id="{element_id}"')
+    return html[start : html.index("</article>", start)]
+
+
+def cached_count(app) -> int:
+    cache = app.extensions.get("forum_cache_fragments")
+    return len(cache.cache) if cache is not None else 0
+
+
+def test_visitors_get_the_same_cards_and_signed_in_viewers_their_own(
+    fragments, client, auth
+):
+    question = make_question()
+    make_answer(question)
+    first = page(client, question)
+    assert cached_count(fragments) == 2  # the question's card and the answer's
+    assert page(client, question) == first
+    auth.login(make_user(reputation=200).username)
+    mine = page(client, question)
+    assert 'name="csrf_token"' in card(mine, f"question-{question.id}")
+    assert cached_count(fragments) == 2  # nothing of a signed-in page is kept
+
+
+def test_every_change_a_card_shows_reaches_the_next_visitor(fragments, client):
+    asker = make_user()
+    question = make_question(asker, body="The kumquat printer jams on envelopes.")
+    answerer = make_user()
+    answer = make_answer(question, answerer, body="Clean the kumquat rollers first.")
+    voter = make_user(reputation=200)
+    html = page(client, question)
+    assert "Clean the kumquat rollers first." in html
+
+    posts.edit_post(answerer, answer, body="Clean the papaya rollers, then retry.")
+    html = page(client, question)
+    assert "papaya rollers" in card(html, f"answer-{answer.id}")
+
+    voting.cast_vote(voter, answer, 1)
+    html = page(client, question)
+    assert '<span class="score-value">1</span>' in card(html, f"answer-{answer.id}")
+    # The vote paid the answerer: their reputation on the card follows.
+    reputation = db.session.get(type(answerer), answerer.id).reputation
+    assert re.search(
+        rf'class="reputation" title="Reputation">{reputation}<',
+        card(html, f"answer-{answer.id}"),
+    )
+
+    note = make_comment(answer, asker, body="Which roller exactly, the upper one?")
+    html = page(client, question)
+    assert "Which roller exactly" in card(html, f"answer-{answer.id}")
+
+    voting.accept_answer(asker, question, answer)
+    html = page(client, question)
+    assert "Solution" in card(html, f"answer-{answer.id}")
+
+    comments.delete_comment(note.owner, note)
+    html = page(client, question)
+    assert "Which roller exactly" not in html
+
+    posts.edit_post(asker, question, tags="kumquat printer")
+    html = page(client, question)
+    assert 'href="/questions/tagged/kumquat"' in card(html, f"question-{question.id}")
+
+
+def test_a_change_made_outside_the_services_shows_too(fragments, client):
+    # Keys hold the rows' values, not a version the services bump.
+    question = make_question(body="The printer jams on envelopes.")
+    assert "jams on envelopes" in page(client, question)
+    db.session.execute(
+        update(Question)
+        .where(Question.id == question.id)
+        .values(body_html="<p>Fixed by hand in the database.</p>")
+    )
+    db.session.commit()
+    assert "Fixed by hand in the database." in page(client, question)
+
+
+def test_question_rows_follow_their_questions(fragments, client):
+    question = make_question(title="Kumquat printer jams on envelopes")
+    assert "0</span> <span class=\"stat-label\">answers" in client.get("/").get_data(
+        as_text=True
+    )
+    make_answer(question)
+    html = client.get("/").get_data(as_text=True)
+    row = html[html.index(f'id="question-summary-{question.id}"') :]
+    assert '<span class="stat-value">1</span> <span class="stat-label">answer<' in row
