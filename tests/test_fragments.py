@@ -108,7 +108,7 @@ def test_a_change_made_outside_the_services_shows_too(fragments, client):
 
 def test_question_rows_follow_their_questions(fragments, client):
     question = make_question(title="Kumquat printer jams on envelopes")
-    assert "0</span> <span class=\"stat-label\">answers" in client.get("/").get_data(
+    assert '0</span> <span class="stat-label">answers' in client.get("/").get_data(
         as_text=True
     )
     make_answer(question)
