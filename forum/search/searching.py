@@ -34,6 +34,7 @@ HIGHLIGHT_CHARS = 4000
 SNIPPET_LEAD = 80
 SNIPPET_TAIL = 200
 SNIPPET_WINDOW = 600
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 
 _lock = threading.Lock()
 
@@ -181,20 +182,18 @@ class _Gate(collectors.WrappingCollector):
         self.ranges = ranges
         self.exclude = exclude
         self.columns: list = []
-        self.base = 0
         self.matched = 0
 
     def set_subsearcher(self, subsearcher, offset):
         """Open the columns of this segment."""
         super().set_subsearcher(subsearcher, offset)
-        self.base = offset
         reader = subsearcher.reader()
         self.columns = [(reader.column_reader(r.column), r) for r in self.ranges]
 
     def collect_matches(self):
         """Pass on (and count) the matches in every range, not excluded."""
         child, columns, exclude, base = (
-            self.child, self.columns, self.exclude, self.base
+            self.child, self.columns, self.exclude, self.offset
         )  # fmt: skip
         matched = 0
         for sub_docnum in child.matches():
@@ -372,9 +371,6 @@ def _snippet(text: str, offsets: list[int], terms: set[str]) -> Markup | None:
         window, terms, TEXT_ANALYZER, _FRAGMENTER, MarkFormatter(), top=2
     )
     return Markup(snippet) if snippet else None
-
-
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 
 
 def _highlights(ids: list[int], terms: set[str], want_answers: bool) -> dict:

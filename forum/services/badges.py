@@ -98,10 +98,12 @@ def award(
             except IntegrityError:
                 continue  # awarded meanwhile by a concurrent request
             new.append(row)
+    # Read before the commit expires the rows (after it, one query each).
+    awarded = [(row.badge, row.user_id, row.award_key) for row in new]
     db.session.commit()
     if known is not None:
-        for row in new:
-            known.put((row.badge, row.user_id, row.award_key), True)
+        for award_key in awarded:
+            known.put(award_key, True)
     for row in new:
         signals.badge_awarded.send(None, award=row, backfill=backfill)
     return new

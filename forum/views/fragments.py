@@ -100,10 +100,8 @@ def post_card(macro, post, question, comments, comment_form=None, votes=None):
     if comment_form is not None:  # a form re-shown with its errors
         return macro(post, question, comments, comment_form, votes)
     return _cached(
-        lambda p, q, c: _post_key(p, q, c),
-        lambda p, q, c: macro(p, q, c, None, votes),
-        post, question, comments,
-    )  # fmt: skip
+        _post_key, lambda p, q, c: macro(p, q, c, None, votes), post, question, comments
+    )
 
 
 def question_row(macro, question):
