@@ -86,8 +86,9 @@ def ten_answer_question(gen: Generator) -> int:
     for i in range(THREAD_ANSWERS - have):
         body_html, text = gen.paragraphs(gen.rng.choice(gen.shapes.answer_len))
         when = asked + timedelta(hours=i + 1)
-        row = _post(next_id + i, "answer", int(gen.owners.one(gen.rng)), body_html,
-                    text, when)  # fmt: skip
+        row = _post(
+            next_id + i, "answer", int(gen.owners.one(gen.rng)), body_html, text, when
+        )
         row.update(question_id=qid, score=i % 4, imported_score=i % 4)
         rows.append(row)
     db.session.execute(Post.__table__.insert(), rows)
@@ -138,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     workdir = args.dir.resolve()
-    print(f"bench/generate.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{args.questions} questions into {workdir}, seed {args.seed}; load "
-          f"average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    print(
+        f"bench/generate.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{args.questions} questions into {workdir}, seed {args.seed}; load "
+        f"average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     if workdir.exists() and any(workdir.iterdir()):
         if not (workdir / "bench.json").exists():
             print(f"{workdir} is not empty and was not made by this script")
@@ -156,9 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         shapes = Shapes.measure([args.data / site for site in sedata.SITES])
         gen = Generator(shapes, args.seed, args.questions)
-        print(f"shapes from {shapes.source}: mean answers/question "
-              f"{statistics.mean(shapes.answers):.2f}; {len(gen.tags.words)} tags "
-              f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
+        print(
+            f"shapes from {shapes.source}: mean answers/question "
+            f"{statistics.mean(shapes.answers):.2f}; {len(gen.tags.words)} tags "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
 
         started = time.perf_counter()
 
@@ -169,10 +174,12 @@ def main(argv: list[str] | None = None) -> int:
 
         counts = generate(gen, args.questions, loaded)
         size = (workdir / "forum.sqlite").stat().st_size / 2**20
-        print(f"load: {counts['questions']} questions, {counts['answers']} "
-              f"answers, {counts['comments']} comments, {counts['users']} users, "
-              f"{counts['tags']} tags in {time.perf_counter() - started:.0f} s "
-              f"({size:.0f} MB)")  # fmt: skip
+        print(
+            f"load: {counts['questions']} questions, {counts['answers']} "
+            f"answers, {counts['comments']} comments, {counts['users']} users, "
+            f"{counts['tags']} tags in {time.perf_counter() - started:.0f} s "
+            f"({size:.0f} MB)"
+        )
 
         started = time.perf_counter()
         accounts = create_accounts()
@@ -182,9 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         answers = db.session.scalar(
             select(func.count(Answer.id)).where(Answer.question_id == thread)
         )
-        print(f"accounts: {len(accounts)} (password {PASSWORD!r}); question "
-              f"{thread} has {answers} answers; popular tag {tag!r}; profile "
-              f"{profile_name} ({time.perf_counter() - started:.1f} s)")  # fmt: skip
+        print(
+            f"accounts: {len(accounts)} (password {PASSWORD!r}); question "
+            f"{thread} has {answers} answers; popular tag {tag!r}; profile "
+            f"{profile_name} ({time.perf_counter() - started:.1f} s)"
+        )
 
         meta = {
             "questions": args.questions,
@@ -204,12 +213,16 @@ def main(argv: list[str] | None = None) -> int:
             seconds = time.perf_counter() - started
             meta["indexed"] = True
             (workdir / "bench.json").write_text(json.dumps(meta, indent=1))
-            print(f"index: {count} questions in {seconds:.0f} s "
-                  f"({count / seconds:.0f}/s, {args.procs} process(es))")  # fmt: skip
+            print(
+                f"index: {count} questions in {seconds:.0f} s "
+                f"({count / seconds:.0f}/s, {args.procs} process(es))"
+            )
         db.session.remove()
         db.engine.dispose()
-    print(f"done in {time.perf_counter() - total:.0f} s: serve with "
-          f"FORUM_INSTANCE_PATH={workdir / 'instance'}")  # fmt: skip
+    print(
+        f"done in {time.perf_counter() - total:.0f} s: serve with "
+        f"FORUM_INSTANCE_PATH={workdir / 'instance'}"
+    )
     return 0
 
 

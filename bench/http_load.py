@@ -79,10 +79,23 @@ class Server:
     def __init__(self, app: str, chdir: Path, env: dict, workers: int, klass: str):
         self.port = free_port()
         self.command = [
-            sys.executable, "-m", "gunicorn", app, "--chdir", str(chdir),
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-            "--worker-class", klass, "--timeout", "120", "--log-level", "warning",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--chdir",
+            str(chdir),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            klass,
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ]
         self.env = {**os.environ, **env}
         self.proc: subprocess.Popen | None = None
 
@@ -139,10 +152,21 @@ class Follower:
 
     def __enter__(self) -> "Follower":
         if self.env is not None:
-            env = {**os.environ, **self.env, "FORUM_SEARCH_POLL_SECONDS":
-                   self.POLL_SECONDS}  # fmt: skip
-            command = [sys.executable, "-m", "flask", "--app", "forum", "search",
-                       "sync", "--follow"]  # fmt: skip
+            env = {
+                **os.environ,
+                **self.env,
+                "FORUM_SEARCH_POLL_SECONDS": self.POLL_SECONDS,
+            }
+            command = [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "forum",
+                "search",
+                "sync",
+                "--follow",
+            ]
             self.proc = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL
             )
@@ -160,8 +184,9 @@ class Follower:
 
 def print_searchable(port: int, meta: dict, runs: int = 5) -> None:
     """Seconds from a question's POST (201) until the search API finds it."""
-    token = token_for(port, meta["accounts"][0]["username"],
-                      meta["accounts"][0]["password"])  # fmt: skip
+    token = token_for(
+        port, meta["accounts"][0]["username"], meta["accounts"][0]["password"]
+    )
     seconds = []
     for i in range(runs):
         word = f"zqsearchable{random.randrange(10**9)}x{i}"
@@ -172,8 +197,10 @@ def print_searchable(port: int, meta: dict, runs: int = 5) -> None:
             "tags": [meta["tag"]],
         }
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Content-Type": "application/json",
-                   "Authorization": f"Bearer {token}"}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+        }
         conn.request("POST", "/api/v1/questions", json.dumps(body), headers)
         response = conn.getresponse()
         response.read()
@@ -188,10 +215,12 @@ def print_searchable(port: int, meta: dict, runs: int = 5) -> None:
         conn.close()
     each = ", ".join(f"{s:.2f}" for s in seconds)
     seconds.sort()
-    print(f"new question searchable through the API: median "
-          f"{seconds[len(seconds) // 2]:.2f} s, max {seconds[-1]:.2f} s over "
-          f"{runs} ({each} s in order; the first ones wait for the indexer to "
-          f"apply the write cells' rows)")  # fmt: skip
+    print(
+        f"new question searchable through the API: median "
+        f"{seconds[len(seconds) // 2]:.2f} s, max {seconds[-1]:.2f} s over "
+        f"{runs} ({each} s in order; the first ones wait for the indexer to "
+        f"apply the write cells' rows)"
+    )
 
 
 @dataclass
@@ -273,8 +302,12 @@ def token_for(port: int, username: str, password: str) -> str:
     """A bearer token for an account (POST /api/v1/tokens)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = json.dumps({"username": username, "password": password})
-    conn.request("POST", "/api/v1/tokens", body=body,
-                 headers={"Content-Type": "application/json"})  # fmt: skip
+    conn.request(
+        "POST",
+        "/api/v1/tokens",
+        body=body,
+        headers={"Content-Type": "application/json"},
+    )
     response = conn.getresponse()
     data = json.loads(response.read())
     conn.close()
@@ -363,13 +396,14 @@ def forum_endpoints(port: int, meta: dict, facts: dict, seed: int) -> dict:
         "profile (busiest)": ("read", lambda c, i: Request("GET", profile)),
         "search": (
             "search",
-            lambda c, i: Request("GET", "/search?q=" + quote_plus(
-                queries[(c * 37 + i) % len(queries)])),
+            lambda c, i: Request(
+                "GET", "/search?q=" + quote_plus(queries[(c * 37 + i) % len(queries)])
+            ),
         ),
         "ask (POST)": ("write", ask),
         "answer (POST)": ("write", answer),
         "vote (PUT)": ("write", vote),
-    }  # fmt: skip
+    }
 
 
 def verdict(cell: Cell, kind: str, name: str, hello: dict[int, float]) -> str:
@@ -392,9 +426,12 @@ def print_cell(cell: Cell, hello: dict[int, float], target: str) -> None:
     """One row of the table."""
     t = cell.times_ms
     ratio = cell.rps / hello[cell.clients] if hello.get(cell.clients) else math.nan
-    print(f"{cell.endpoint:22} {cell.clients:>3} {len(t):>5} {cell.rps:8.1f} "
-          f"{percentile(t, 50):8.1f} {percentile(t, 95):8.1f} "
-          f"{percentile(t, 99):8.1f} {ratio:7.1%}  {target}", flush=True)  # fmt: skip
+    print(
+        f"{cell.endpoint:22} {cell.clients:>3} {len(t):>5} {cell.rps:8.1f} "
+        f"{percentile(t, 50):8.1f} {percentile(t, 95):8.1f} "
+        f"{percentile(t, 99):8.1f} {ratio:7.1%}  {target}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,9 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated endpoint names")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
-        "--indexer", choices=("follow", "thread"), default="follow",
+        "--indexer",
+        choices=("follow", "thread"),
+        default="follow",
         help="a `search sync --follow` process, or a thread in every worker",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     workdir = args.dir.resolve()
     meta_path = workdir / "bench.json"
@@ -423,20 +462,31 @@ def main(argv: list[str] | None = None) -> int:
     clients = [int(c) for c in args.clients.split(",")]
     seed = args.seed if args.seed is not None else int(time.time())
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"bench/http_load.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{meta['questions']} questions (index: {meta['indexed']}), gunicorn "
-          f"{args.workers} {args.worker_class} workers, indexer {args.indexer}, "
-          f"{args.requests} requests per cell after {args.warmup} warm-up, limit "
-          f"{args.limit:.0f} s; "
-          f"load average {load} on {os.cpu_count()} CPUs")  # fmt: skip
-    header = (f"{'endpoint':22} {'cl':>3} {'n':>5} {'req/s':>8} {'p50 ms':>8} "
-              f"{'p95 ms':>8} {'p99 ms':>8} {'/hello':>7}  target")  # fmt: skip
+    print(
+        f"bench/http_load.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{meta['questions']} questions (index: {meta['indexed']}), gunicorn "
+        f"{args.workers} {args.worker_class} workers, indexer {args.indexer}, "
+        f"{args.requests} requests per cell after {args.warmup} warm-up, limit "
+        f"{args.limit:.0f} s; "
+        f"load average {load} on {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'endpoint':22} {'cl':>3} {'n':>5} {'req/s':>8} {'p50 ms':>8} "
+        f"{'p95 ms':>8} {'p99 ms':>8} {'/hello':>7}  target"
+    )
     print(header)
     hello: dict[int, float] = {}
     with Server("hello_app:app", BENCH, {}, args.workers, args.worker_class) as srv:
         for c in clients:
-            cell = run_cell(srv.port, "hello", lambda c, i: Request("GET", "/"), c,
-                            args.requests, args.warmup, args.limit)  # fmt: skip
+            cell = run_cell(
+                srv.port,
+                "hello",
+                lambda c, i: Request("GET", "/"),
+                c,
+                args.requests,
+                args.warmup,
+                args.limit,
+            )
             hello[c] = cell.rps
             print_cell(cell, hello, "(the ceiling)")
         hello_rss = srv.worker_rss_mb()
@@ -451,8 +501,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in wanted:
             kind, make = endpoints[name]
             for c in clients:
-                cell = run_cell(srv.port, name, make, c, args.requests,
-                                args.warmup, args.limit)  # fmt: skip
+                cell = run_cell(
+                    srv.port, name, make, c, args.requests, args.warmup, args.limit
+                )
                 print_cell(cell, hello, verdict(cell, kind, name, hello))
         if any(endpoints[name][0] == "write" for name in wanted):
             print_searchable(srv.port, meta)

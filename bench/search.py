@@ -278,32 +278,64 @@ class Generator:
 
 def _post(pid: int, kind: str, owner: int, html_: str, text: str, when) -> dict:
     return {
-        "id": pid, "type": kind, "owner_id": owner, "body_markdown": text,
-        "body_html": html_, "score": 0, "imported_score": 0, "created_at": when,
+        "id": pid,
+        "type": kind,
+        "owner_id": owner,
+        "body_markdown": text,
+        "body_html": html_,
+        "score": 0,
+        "imported_score": 0,
+        "created_at": when,
         "last_edited_at": None,
-        "last_activity_at": when, "deleted_at": None, "deleted_by_id": None,
-        "deleted_reason": None, "title": None, "view_count": None,
-        "answer_count": None, "accepted_answer_id": None, "accepted_by": None,
-        "closed_at": None, "locked_at": None, "closed_reason": None,
-        "duplicate_of_id": None, "question_id": None,
-    }  # fmt: skip
+        "last_activity_at": when,
+        "deleted_at": None,
+        "deleted_by_id": None,
+        "deleted_reason": None,
+        "title": None,
+        "view_count": None,
+        "answer_count": None,
+        "accepted_answer_id": None,
+        "accepted_by": None,
+        "closed_at": None,
+        "locked_at": None,
+        "closed_reason": None,
+        "duplicate_of_id": None,
+        "question_id": None,
+    }
 
 
 def generate(gen: Generator, n_questions: int, progress) -> dict:
     """Insert users, tags, questions, answers and comments; return counts."""
     rng, shapes = gen.rng, gen.shapes
-    db.session.execute(User.__table__.insert(), [
-        {"id": i, "username": f"user{i}", "display_name": f"User {i}",
-         "email": None, "password_hash": None, "role": "user", "reputation": 1,
-         "about_markdown": "", "about_html": "", "location": "", "website": "",
-         "created_at": END - timedelta(days=SPAN_DAYS + 1), "session_version": 1}
-        for i in range(1, gen.users + 1)
-    ])  # fmt: skip
+    db.session.execute(
+        User.__table__.insert(),
+        [
+            {
+                "id": i,
+                "username": f"user{i}",
+                "display_name": f"User {i}",
+                "email": None,
+                "password_hash": None,
+                "role": "user",
+                "reputation": 1,
+                "about_markdown": "",
+                "about_html": "",
+                "location": "",
+                "website": "",
+                "created_at": END - timedelta(days=SPAN_DAYS + 1),
+                "session_version": 1,
+            }
+            for i in range(1, gen.users + 1)
+        ],
+    )
     tag_ids = {name: i for i, name in enumerate(gen.tags.words, start=1)}
-    db.session.execute(Tag.__table__.insert(), [
-        {"id": i, "name": name, "excerpt": "", "created_at": END}
-        for name, i in tag_ids.items()
-    ])  # fmt: skip
+    db.session.execute(
+        Tag.__table__.insert(),
+        [
+            {"id": i, "name": name, "excerpt": "", "created_at": END}
+            for name, i in tag_ids.items()
+        ],
+    )
     counts = Counter()
     next_id = 1
     comment_id = 1
@@ -340,12 +372,18 @@ def generate(gen: Generator, n_questions: int, progress) -> dict:
                     text = " ".join(
                         gen.words(shapes.text_words, rng.choice(shapes.comment_len))
                     )
-                    comments.append({
-                        "id": comment_id, "post_id": post_id,
-                        "owner_id": int(gen.owners.one(rng)), "body_markdown": text,
-                        "body_html": f"<p>{html.escape(text)}</p>",
-                        "created_at": when, "last_edited_at": None, "deleted_at": None,
-                    })  # fmt: skip
+                    comments.append(
+                        {
+                            "id": comment_id,
+                            "post_id": post_id,
+                            "owner_id": int(gen.owners.one(rng)),
+                            "body_markdown": text,
+                            "body_html": f"<p>{html.escape(text)}</p>",
+                            "created_at": when,
+                            "last_edited_at": None,
+                            "deleted_at": None,
+                        }
+                    )
                     comment_id += 1
             q["last_activity_at"] = last
             if answer_ids and rng.random() < shapes.accepted_share:
@@ -361,8 +399,9 @@ def generate(gen: Generator, n_questions: int, progress) -> dict:
         if comments:
             db.session.execute(Comment.__table__.insert(), comments)
         db.session.execute(post_tag.insert(), links)
-        counts.update(questions=len(questions), answers=len(answers),
-                      comments=len(comments))  # fmt: skip
+        counts.update(
+            questions=len(questions), answers=len(answers), comments=len(comments)
+        )
         progress(counts["questions"])
     post = Post.__table__
     if accepted:
@@ -499,19 +538,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     now = datetime.now(UTC)
-    print(f"bench/search.py, {now:%Y-%m-%d %H:%M} UTC, Python "
-          f"{sys.version.split()[0]}, {args.questions} questions, seed "
-          f"{args.seed}, rebuild procs {args.procs}")  # fmt: skip
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on "
-          f"{os.cpu_count()} CPUs (other work skews timings)")  # fmt: skip
+    print(
+        f"bench/search.py, {now:%Y-%m-%d %H:%M} UTC, Python "
+        f"{sys.version.split()[0]}, {args.questions} questions, seed "
+        f"{args.seed}, rebuild procs {args.procs}"
+    )
+    print(
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on "
+        f"{os.cpu_count()} CPUs (other work skews timings)"
+    )
     workdir = args.keep or sedata.temp_dir("forum-search-bench-")
     workdir.mkdir(parents=True, exist_ok=True)
     meta_path = workdir / "bench.json"
     meta = {"questions": args.questions, "seed": args.seed}
     reuse = args.reuse and meta_path.exists()
     if reuse and json.loads(meta_path.read_text()) != meta:
-        print(f"{workdir} holds another corpus ({meta_path.read_text()}); use "
-              "another --keep DIR")  # fmt: skip
+        print(
+            f"{workdir} holds another corpus ({meta_path.read_text()}); use "
+            "another --keep DIR"
+        )
         return 1
     try:
         app = sedata.make_app(workdir, SEARCH_INDEXING="manual")
@@ -539,25 +584,32 @@ def build(args, workdir: Path) -> int:
     started = time.perf_counter()
     shapes = Shapes.measure(folders)
     gen = Generator(shapes, args.seed, args.questions)
-    print(f"shapes from {shapes.source}: median answers/question "
-          f"{statistics.median(shapes.answers)}, mean "
-          f"{statistics.mean(shapes.answers):.2f}; median words title "
-          f"{statistics.median(shapes.title_len)}, body "
-          f"{statistics.median(shapes.body_len)}, answer "
-          f"{statistics.median(shapes.answer_len)}; {len(gen.tags.words)} tags; "
-          f"accepted {shapes.accepted_share:.0%} of answered")  # fmt: skip
+    print(
+        f"shapes from {shapes.source}: median answers/question "
+        f"{statistics.median(shapes.answers)}, mean "
+        f"{statistics.mean(shapes.answers):.2f}; median words title "
+        f"{statistics.median(shapes.title_len)}, body "
+        f"{statistics.median(shapes.body_len)}, answer "
+        f"{statistics.median(shapes.answer_len)}; {len(gen.tags.words)} tags; "
+        f"accepted {shapes.accepted_share:.0%} of answered"
+    )
 
     def loaded(n: int) -> None:
         if n % 20000 == 0 or n == args.questions:
-            print(f"  generated and loaded {n} questions "
-                  f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+            print(
+                f"  generated and loaded {n} questions "
+                f"({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
 
     counts = generate(gen, args.questions, loaded)
     load_s = time.perf_counter() - started
     size = (workdir / "forum.sqlite").stat().st_size / 2**20
-    print(f"loaded {counts['questions']} questions, {counts['answers']} answers, "
-          f"{counts['comments']} comments, {counts['users']} users, "
-          f"{counts['tags']} tags in {load_s:.0f} s ({size:.0f} MB)")  # fmt: skip
+    print(
+        f"loaded {counts['questions']} questions, {counts['answers']} answers, "
+        f"{counts['comments']} comments, {counts['users']} users, "
+        f"{counts['tags']} tags in {load_s:.0f} s ({size:.0f} MB)"
+    )
     done = [0, time.perf_counter()]
 
     def indexed(n: int) -> None:
@@ -569,12 +621,19 @@ def build(args, workdir: Path) -> int:
     started = time.perf_counter()
     count = search.rebuild(progress=indexed, procs=args.procs)
     seconds = time.perf_counter() - started
-    index_mb = sum(
-        p.stat().st_size for p in (workdir / "search-index").rglob("*") if p.is_file()
-    ) / 2**20  # fmt: skip
-    print(f"rebuild: {count} questions in {seconds:.0f} s = "
-          f"{count / seconds:.0f} questions/s with {args.procs} process(es) "
-          f"(index {index_mb:.0f} MB)   target {TARGETS['rebuild']}")  # fmt: skip
+    index_mb = (
+        sum(
+            p.stat().st_size
+            for p in (workdir / "search-index").rglob("*")
+            if p.is_file()
+        )
+        / 2**20
+    )
+    print(
+        f"rebuild: {count} questions in {seconds:.0f} s = "
+        f"{count / seconds:.0f} questions/s with {args.procs} process(es) "
+        f"(index {index_mb:.0f} MB)   target {TARGETS['rebuild']}"
+    )
     return counts["users"]
 
 
@@ -587,10 +646,12 @@ def measure(args, users: int) -> None:
     print(f"first search (opens the index): {opened:.0f} ms")
     latencies = post_latency(5)
     secs = sorted(s for s, _ in latencies)
-    print(f"new post searchable: median {statistics.median(secs):.2f} s, max "
-          f"{secs[-1]:.2f} s over {len(secs)} posts (drain "
-          + ", ".join(f"{d:.2f}" for _, d in latencies)
-          + f" s)   target {TARGETS['post']}")  # fmt: skip
+    print(
+        f"new post searchable: median {statistics.median(secs):.2f} s, max "
+        f"{secs[-1]:.2f} s over {len(secs)} posts (drain "
+        + ", ".join(f"{d:.2f}" for _, d in latencies)
+        + f" s)   target {TARGETS['post']}"
+    )
     search.search("zzzwarmupzzz")  # reopen after the posts changed the index
     rows = [
         ("search, plain words", timed(search.search, plain)),
@@ -598,19 +659,25 @@ def measure(args, users: int) -> None:
     ]
     rows.append(("search, all 200", rows[0][1] + rows[1][1]))
     rows.append(("similar(title)", timed(lambda t: search.similar(t), titles)))
-    print(f"{'queries (each run once)':28} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'max ms':>8}   target")  # fmt: skip
+    print(
+        f"{'queries (each run once)':28} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'max ms':>8}   target"
+    )
     for label, times in rows:
         target = ""
         if label == "search, all 200":
             target = f"p50 {TARGETS['search_p50']}, p95 {TARGETS['search_p95']}"
         elif label.startswith("similar"):
             target = f"p95 {TARGETS['similar_p95']}"
-        print(f"{label:28} {len(times):>4} {percentile(times, 50):8.1f} "
-              f"{percentile(times, 95):8.1f} {max(times):8.1f}   {target}")  # fmt: skip
+        print(
+            f"{label:28} {len(times):>4} {percentile(times, 50):8.1f} "
+            f"{percentile(times, 95):8.1f} {max(times):8.1f}   {target}"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process: {rss:.0f} MB; load average now "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    print(
+        f"peak memory of this process: {rss:.0f} MB; load average now "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     if args.profile:
         print(profile(search.search, plain + operators))
         print(profile(lambda t: search.similar(t), titles))

@@ -267,10 +267,13 @@ def analyze() -> None:
 def _load_tags(question_tags: dict[int, list[str]], loaded: Loaded) -> None:
     names = sorted({n for names in question_tags.values() for n in names})
     tag_ids = {name: i for i, name in enumerate(names, start=1)}
-    _insert(Tag.__table__, [
-        {"id": i, "name": n, "excerpt": "", "created_at": datetime(2000, 1, 1)}
-        for n, i in tag_ids.items()
-    ])  # fmt: skip
+    _insert(
+        Tag.__table__,
+        [
+            {"id": i, "name": n, "excerpt": "", "created_at": datetime(2000, 1, 1)}
+            for n, i in tag_ids.items()
+        ],
+    )
     links_ = [
         {"post_id": qid, "tag_id": tag_ids[n]}
         for qid, tag_names in question_tags.items()
@@ -293,12 +296,18 @@ def _load_comments(folder: Path, posts: set[int], owners: set[int], loaded) -> N
         text = r.get("Text") or ""
         owner = user_id(r.get("UserId"))
         created = parse_time(r["CreationDate"])
-        batch.append({
-            "id": int(r["Id"]), "post_id": int(r["PostId"]),
-            "owner_id": owner if owner in owners else None,
-            "body_markdown": text, "body_html": f"<p>{html.escape(text)}</p>",
-            "created_at": created, "last_edited_at": None, "deleted_at": None,
-        })  # fmt: skip
+        batch.append(
+            {
+                "id": int(r["Id"]),
+                "post_id": int(r["PostId"]),
+                "owner_id": owner if owner in owners else None,
+                "body_markdown": text,
+                "body_html": f"<p>{html.escape(text)}</p>",
+                "created_at": created,
+                "last_edited_at": None,
+                "deleted_at": None,
+            }
+        )
         loaded.comments += 1
         if len(batch) >= BATCH:
             _insert(Comment.__table__, batch)

@@ -100,9 +100,12 @@ def _create_users(now: datetime) -> dict[str, User]:
             spec["username"], f"{spec['username']}@example.com", password, spec["role"]
         )
         users.update_profile(
-            user, user, display_name=spec["display_name"], about=spec["about"],
+            user,
+            user,
+            display_name=spec["display_name"],
+            about=spec["about"],
             location=spec["location"],
-        )  # fmt: skip
+        )
         user.created_at = now - timedelta(days=spec["joined"])
         people[spec["key"]] = user
         if spec["role"] != "staff":
@@ -129,9 +132,11 @@ def _load_thread(thread: dict, people: dict[str, User], now: datetime) -> None:
     edited = None
     if edit := thread.get("edit"):
         revision = posts.edit_post(
-            asker, question, body=question.body_markdown + edit["append"],
+            asker,
+            question,
+            body=question.body_markdown + edit["append"],
             summary=edit["summary"],
-        )  # fmt: skip
+        )
         edited = (revision, at(edit["after"]))
     replies = []
     for spec in thread["answers"]:
@@ -143,9 +148,10 @@ def _load_thread(thread: dict, people: dict[str, User], now: datetime) -> None:
         comment = comments.add_comment(people[author], post, body)
         stamps.append((comment, at(hours)))
     ballots = [(question, thread["votes"])]
-    ballots += [(answer, spec["votes"]) for answer, spec in zip(
-        replies, thread["answers"], strict=True
-    )]  # fmt: skip
+    ballots += [
+        (answer, spec["votes"])
+        for answer, spec in zip(replies, thread["answers"], strict=True)
+    ]
     for post, votes in ballots:
         for voter, value in votes.items():
             voting.cast_vote(people[voter], post, value)

@@ -30,10 +30,13 @@ def sqlite_template() -> Path:
     if _sqlite_template is None:
         folder = Path(tempfile.mkdtemp(prefix="forum-schema-"))
         app = create_app(
-            {"TESTING": True, "SECRET_KEY": "x",
-             "DATABASE_URL": f"sqlite:///{folder / 'schema.sqlite'}"},
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "DATABASE_URL": f"sqlite:///{folder / 'schema.sqlite'}",
+            },
             instance_path=str(folder / "instance"),
-        )  # fmt: skip
+        )
         with app.app_context():
             db.create_all()
             db.engine.dispose()
@@ -139,8 +142,11 @@ class AuthActions:
 
     def login(self, username: str, password: str = PASSWORD, remember=False):
         """Submit the login form."""
-        data = {"login": username, "password": password,
-                "csrf_token": csrf_from(self.client, "/login")}  # fmt: skip
+        data = {
+            "login": username,
+            "password": password,
+            "csrf_token": csrf_from(self.client, "/login"),
+        }
         if remember:
             data["remember"] = "y"
         return self.client.post("/login", data=data)

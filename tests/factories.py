@@ -24,9 +24,11 @@ def make_user(**overrides) -> User:
     }
     fields.update(overrides)
     user = users.register_user(
-        fields["username"], fields["email"], fields["password"],
+        fields["username"],
+        fields["email"],
+        fields["password"],
         role=ROLE_STAFF if staff else "user",
-    )  # fmt: skip
+    )
     if rep != 1:
         # Reputation comes from the ledger: one "bonus" event makes it up.
         reputation.grant(user, rep - 1)

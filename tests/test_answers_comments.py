@@ -178,11 +178,13 @@ def test_post_answer(client, auth):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("x" * 29, "at least 30 characters; you entered 29"),
-     ("x" * 30001, "at most 30000 characters"),
-     ("   ", "Answer is required."),
-     ("Bad \x00 byte in an answer that is long enough", "NUL characters")],
-)  # fmt: skip
+    [
+        ("x" * 29, "at least 30 characters; you entered 29"),
+        ("x" * 30001, "at most 30000 characters"),
+        ("   ", "Answer is required."),
+        ("Bad \x00 byte in an answer that is long enough", "NUL characters"),
+    ],
+)
 def test_answer_validation_rerenders_the_page(client, auth, body, message):
     question = make_question()
     auth.login(make_user().username)
@@ -241,9 +243,11 @@ def test_post_comment(client, auth, on):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("x" * 14, "at least 15 characters; you entered 14"),
-     ("x" * 601, "at most 600 characters")],
-)  # fmt: skip
+    [
+        ("x" * 14, "at least 15 characters; you entered 14"),
+        ("x" * 601, "at most 600 characters"),
+    ],
+)
 def test_comment_validation_rerenders_the_page(client, auth, body, message):
     question = make_question()
     answer = make_answer(question)
@@ -290,11 +294,17 @@ def test_comment_on_own_deleted_answer_is_403(client, auth):
 def mutating_routes(question: Question) -> list[tuple[str, dict]]:
     """Every POST this area adds, with valid data."""
     return [
-        ("/questions/ask",
-         {"title": "A valid title for a question", "body": ANSWER, "tags": "printer"}),
+        (
+            "/questions/ask",
+            {
+                "title": "A valid title for a question",
+                "body": ANSWER,
+                "tags": "printer",
+            },
+        ),
         (f"/questions/{question.id}/answers", {"body": ANSWER}),
         (f"/posts/{question.id}/comments", {"body": COMMENT}),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("index", range(3))
@@ -312,8 +322,9 @@ def test_login_required(client, index):
 def test_login_redirect_returns_to_the_question(client):
     question = make_question()
     token = csrf_from(client, "/login")
-    response = client.post(f"/questions/{question.id}/answers",
-                           data={"body": ANSWER, "csrf_token": token})  # fmt: skip
+    response = client.post(
+        f"/questions/{question.id}/answers", data={"body": ANSWER, "csrf_token": token}
+    )
     location = urlsplit(response.headers["Location"])
     assert location.path == "/login"
     assert parse_qs(location.query) == {"next": [canonical(question)]}

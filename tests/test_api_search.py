@@ -29,17 +29,21 @@ def get_json(client, url: str, status: int = 200, **kwargs) -> dict:
 def test_search_hit_shape(client, indexed):
     asker = make_user()
     question = make_question(
-        asker, title="Printer shows offline after reboot",
+        asker,
+        title="Printer shows offline after reboot",
         body="The office printer shows offline every morning.",
         tags="printer windows",
-    )  # fmt: skip
+    )
     answer = make_answer(question, body="Restart the spooler and the printer again.")
     voting.accept_answer(asker, question, answer)
     data = get_json(client, f"{API}/search?q=printer")
     assert set(data) == ENVELOPE
     assert (data["page"], data["per_page"], data["total"], data["has_more"]) == (
-        1, 20, 1, False,
-    )  # fmt: skip
+        1,
+        20,
+        1,
+        False,
+    )
     (item,) = data["items"]
     assert set(item) == SUMMARY | {"highlights"}
     assert item["id"] == question.id and item["title"] == question.title
@@ -93,9 +97,20 @@ def test_empty_query_is_an_empty_list(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["sort=loudest", "sort=", "page=0", "page=-1", "page=abc", "page=1.0",
-     "page=9999999999", "per_page=0", "per_page=101", "per_page=x", "per_page="],
-)  # fmt: skip
+    [
+        "sort=loudest",
+        "sort=",
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "page=1.0",
+        "page=9999999999",
+        "per_page=0",
+        "per_page=101",
+        "per_page=x",
+        "per_page=",
+    ],
+)
 def test_bad_sort_or_paging_is_400(client, query):
     data = get_json(client, f"{API}/search?q=printer&{query}", status=400)
     assert data["error"]["code"] == "bad_request" and data["error"]["message"]
@@ -103,12 +118,25 @@ def test_bad_sort_or_paging_is_400(client, query):
 
 @pytest.mark.parametrize(
     "query",
-    ["q=%22printer", "q=%5Bprinter", "q=printer%5D", "q=nope%3Aprinter",
-     "q=%00", "q=%FF%FE", "q=%ED%A0%80", "q=" + "printer+" * 5000,
-     "q=print*", "q=printer~3", "q=score%3A99999999999999999999",
-     "q=created%3A2025-13..2024-00", "q=answers%3A..", "q=-%22%22",
-     "q=OR+OR", "q=%3Cscript%3E"],
-)  # fmt: skip
+    [
+        "q=%22printer",
+        "q=%5Bprinter",
+        "q=printer%5D",
+        "q=nope%3Aprinter",
+        "q=%00",
+        "q=%FF%FE",
+        "q=%ED%A0%80",
+        "q=" + "printer+" * 5000,
+        "q=print*",
+        "q=printer~3",
+        "q=score%3A99999999999999999999",
+        "q=created%3A2025-13..2024-00",
+        "q=answers%3A..",
+        "q=-%22%22",
+        "q=OR+OR",
+        "q=%3Cscript%3E",
+    ],
+)
 def test_malformed_queries_return_a_list(client, indexed, query):
     make_question(title="Printer shows offline after reboot")
     data = get_json(client, f"{API}/search?{query}")
@@ -175,8 +203,17 @@ def test_similar_returns_at_most_ten(app, client):
 
 def test_similar_never_fails_on_odd_titles(client, indexed):
     make_question(title="Printer offline after Windows update")
-    for title in ('"printer', "[printer", "printer:offline", "*", "~", "%00",
-                  "%FF", "x" * 5000, "-printer OR"):  # fmt: skip
+    for title in (
+        '"printer',
+        "[printer",
+        "printer:offline",
+        "*",
+        "~",
+        "%00",
+        "%FF",
+        "x" * 5000,
+        "-printer OR",
+    ):
         data = get_json(client, f"{API}/similar?title={title}")
         assert isinstance(data["items"], list)
 
@@ -187,8 +224,9 @@ def test_openapi_documents_search_and_similar(client):
     similar_op = document["paths"]["/similar"]["get"]
     schemas = document["components"]["schemas"]
     assert set(schemas["SearchHit"]["properties"]) == SUMMARY | {
-        "highlights", "answer_id",
-    }  # fmt: skip
+        "highlights",
+        "answer_id",
+    }
     assert "answer_id" not in schemas["SearchHit"]["required"]
     assert set(schemas["SimilarQuestion"]["properties"]) == SUMMARY | {"is_solved"}
     assert "400" in search_op["responses"] and "400" in similar_op["responses"]

@@ -14,11 +14,20 @@ def user_count() -> int:
     return db.session.scalar(select(func.count(User.id)))
 
 
-def signup(client, username="newcomer", email="newcomer@example.com",
-           password="a long enough password", url="/signup"):  # fmt: skip
+def signup(
+    client,
+    username="newcomer",
+    email="newcomer@example.com",
+    password="a long enough password",
+    url="/signup",
+):
     """Submit the sign-up form with a valid CSRF token."""
-    data = {"username": username, "email": email, "password": password,
-            "csrf_token": csrf_from(client, "/signup")}  # fmt: skip
+    data = {
+        "username": username,
+        "email": email,
+        "password": password,
+        "csrf_token": csrf_from(client, "/signup"),
+    }
     return client.post(url, data=data)
 
 
@@ -111,8 +120,12 @@ def test_signup_follows_safe_next_only(app, client):
     response = signup(client, url="/signup?next=/tags")
     assert response.headers["Location"] == "/tags"
     other_browser = app.test_client()
-    response = signup(other_browser, username="second", email="second@example.com",
-                      url="/signup?next=//evil.com")  # fmt: skip
+    response = signup(
+        other_browser,
+        username="second",
+        email="second@example.com",
+        url="/signup?next=//evil.com",
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -121,8 +134,11 @@ def test_signup_follows_safe_next_only(app, client):
 
 def login(client, login_name, password=PASSWORD, url="/login", remember=False):
     """Submit the login form with a valid CSRF token."""
-    data = {"login": login_name, "password": password,
-            "csrf_token": csrf_from(client, "/login")}  # fmt: skip
+    data = {
+        "login": login_name,
+        "password": password,
+        "csrf_token": csrf_from(client, "/login"),
+    }
     if remember:
         data["remember"] = "y"
     return client.post(url, data=data)
@@ -165,17 +181,28 @@ def test_login_follows_same_site_next(client):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.com", "https://evil.com", "/\\evil.com", "javascript:alert(1)",
-     "http:/evil.com", "/\r\nevil", "\\\\evil.com", "/\tevil"],
-)  # fmt: skip
+    [
+        "//evil.com",
+        "https://evil.com",
+        "/\\evil.com",
+        "javascript:alert(1)",
+        "http:/evil.com",
+        "/\r\nevil",
+        "\\\\evil.com",
+        "/\tevil",
+    ],
+)
 def test_login_ignores_foreign_next(client, target):
     make_user(username="careful")
     response = client.post(
         "/login",
         query_string={"next": target},
-        data={"login": "careful", "password": PASSWORD,
-              "csrf_token": csrf_from(client, "/login")},
-    )  # fmt: skip
+        data={
+            "login": "careful",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(client, "/login"),
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -242,10 +269,13 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
     assert other.get("/users/edit").status_code == 200
     response = auth.post(
         "/users/password",
-        {"current_password": PASSWORD, "new_password": "a brand new password",
-         "confirm_password": "a brand new password"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "a brand new password",
+            "confirm_password": "a brand new password",
+        },
         token_from="/users/password",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     # This browser stays logged in; the other one (session and remember cookie)
     # is signed out.

@@ -122,8 +122,11 @@ def test_good_and_great_question_follow_the_configured_thresholds(app):
     assert keys(question.owner) == ["nice-question", "student"]
     upvote(question, 2)
     assert keys(question.owner) == [
-        "good-question", "great-question", "nice-question", "student",
-    ]  # fmt: skip
+        "good-question",
+        "great-question",
+        "nice-question",
+        "student",
+    ]
 
 
 def test_answer_score_badges_per_answer(app):
@@ -136,8 +139,12 @@ def test_answer_score_badges_per_answer(app):
     upvote(first, 2)
     upvote(second, 2)
     assert keys(answerer) == [
-        "good-answer", "great-answer", "nice-answer", "nice-answer", "teacher",
-    ]  # fmt: skip
+        "good-answer",
+        "great-answer",
+        "nice-answer",
+        "nice-answer",
+        "teacher",
+    ]
 
 
 def test_scholar_when_the_asker_accepts_someone_elses_answer(app):
@@ -237,8 +244,10 @@ def test_popular_question_when_a_view_reaches_the_count(app, client):
     set_column(question, view_count=9999)
     view(client, question, "dan")
     assert keys(question.owner) == [
-        "famous-question", "notable-question", "popular-question",
-    ]  # fmt: skip
+        "famous-question",
+        "notable-question",
+        "popular-question",
+    ]
 
 
 def backdate(question, days: int) -> None:
@@ -311,14 +320,22 @@ def test_badges_award_backfills_and_is_idempotent(app, runner):
     with signals.badge_awarded.connected_to(receiver):
         result = runner.invoke(args=["badges", "award"])
     assert result.exit_code == 0, result.output
-    for line in ("Student: 1", "Teacher: 1", "Nice Question: 1",
-                 "Popular Question: 1", "Notable Question: 1",
-                 "Awarded 5 new badges."):  # fmt: skip
+    for line in (
+        "Student: 1",
+        "Teacher: 1",
+        "Nice Question: 1",
+        "Popular Question: 1",
+        "Notable Question: 1",
+        "Awarded 5 new badges.",
+    ):
         assert line in result.output
     assert "Famous Question" not in result.output
     assert keys(question.owner) == [
-        "nice-question", "notable-question", "popular-question", "student",
-    ]  # fmt: skip
+        "nice-question",
+        "notable-question",
+        "popular-question",
+        "student",
+    ]
     assert keys(answer.owner) == ["teacher"]
     assert len(seen) == 5 and {b for _k, b in seen} == {True}
     again = runner.invoke(args=["badges", "award"])
@@ -345,8 +362,14 @@ def test_backfill_matches_what_the_events_award(app):
     by_backfill = sorted((a.user_id, a.badge, a.award_key) for a in awards())
     assert by_backfill == by_events
     assert sum(counts.values()) == len(by_events)
-    assert {"critic", "scholar", "commentator", "editor", "solution-provider",
-            "troubleshooter"} <= {b for _u, b, _k in by_events}  # fmt: skip
+    assert {
+        "critic",
+        "scholar",
+        "commentator",
+        "editor",
+        "solution-provider",
+        "troubleshooter",
+    } <= {b for _u, b, _k in by_events}
     assert badges.award_all() == {b.key: 0 for b in BADGES}
 
 
@@ -430,8 +453,10 @@ def test_badge_page_hides_deleted_posts(app, client):
     assert question.title not in html
 
 
-@pytest.mark.parametrize("url", ["/badges/no-such-badge", "/badges/supporter?page=x",
-                                 "/badges/supporter?page=0"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    ["/badges/no-such-badge", "/badges/supporter?page=x", "/badges/supporter?page=0"],
+)
 def test_unknown_badges_and_bad_pages_are_404(client, url):
     assert client.get(url).status_code == 404
 

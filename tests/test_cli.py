@@ -40,9 +40,12 @@ def test_create_staff_user(runner):
 
 def test_password_mismatch_fails_and_creates_nothing(runner):
     result = create(
-        runner, "bob", "--email", "bob@example.com",
+        runner,
+        "bob",
+        "--email",
+        "bob@example.com",
         password_lines=(GOOD, GOOD + "x"),
-    )  # fmt: skip
+    )
     assert result.exit_code == 1
     assert "do not match" in result.output
     assert user_count() == 0

@@ -55,9 +55,11 @@ def call(base: str, method: str, path: str, token: str, body: dict) -> tuple:
         base + path,
         data=json.dumps(body).encode(),
         method=method,
-        headers={"Authorization": f"Bearer {token}",
-                 "Content-Type": "application/json"},
-    )  # fmt: skip
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
+    )
     try:
         with OPENER.open(request, timeout=TIMEOUT) as response:
             raw = response.read()
@@ -150,8 +152,14 @@ def test_ten_identical_upvotes_count_once(server):
     assert [v.user_id for v in votes_on(answer)] == [voter.id]
     (event,) = live(answer.owner, "answer_upvoted")
     assert (event.delta, event.actor_id) == (10, voter.id)
-    assert db.session.scalar(select(func.count(ReputationEvent.id)).where(
-        ReputationEvent.kind == "answer_upvoted")) == 1  # fmt: skip
+    assert (
+        db.session.scalar(
+            select(func.count(ReputationEvent.id)).where(
+                ReputationEvent.kind == "answer_upvoted"
+            )
+        )
+        == 1
+    )
     assert_consistent()
 
 
@@ -224,10 +232,9 @@ def test_a_mixed_burst_keeps_every_invariant(server):
             for _ in range(19)
         ]
         requests += [
-            accept(rng.choice((asker, staff)), question,
-                   rng.choice(answers + [None]))
+            accept(rng.choice((asker, staff)), question, rng.choice(answers + [None]))
             for _ in range(5)
-        ]  # fmt: skip
+        ]
         rng.shuffle(requests)
         results = burst(server, requests)
         assert statuses(results) <= {200, 409}, results
@@ -246,8 +253,9 @@ def test_deleting_races_accepting_and_voting(server):
         deleter = staff if index % 2 else token_for(answer.owner)
         requests = [("DELETE", f"/posts/{answer.id}", deleter, {})]
         requests += [accept(asker, question, answer)]
-        requests += [vote(token, answer, 1 - 2 * (n % 2))
-                     for n, token in enumerate(voters)]  # fmt: skip
+        requests += [
+            vote(token, answer, 1 - 2 * (n % 2)) for n, token in enumerate(voters)
+        ]
         results = burst(server, requests)
         assert results[0][0] == 204
         assert results[1][0] in {200, 409, 422}
@@ -262,12 +270,19 @@ def test_concurrent_questions_with_one_new_tag_create_it_once(server):
     statuses = burst(
         server,
         [
-            ("POST", "/questions", token,
-             dict(body, title=f"Printer offline after sleep, case {i}",
-                  tags=["brand-new-tag", "printer"]))
+            (
+                "POST",
+                "/questions",
+                token,
+                dict(
+                    body,
+                    title=f"Printer offline after sleep, case {i}",
+                    tags=["brand-new-tag", "printer"],
+                ),
+            )
             for i, token in enumerate(askers)
         ],
-    )  # fmt: skip
+    )
     assert [status for status, _ in statuses] == [201] * len(askers), statuses
     db.session.rollback()
     tag_ids = db.session.scalars(

@@ -130,13 +130,18 @@ def test_demo_load_command_then_every_page_renders(app, runner, client, auth):
             ["/", "/questions?sort=votes", "/questions?sort=active", "/tags", "/users"]
             + question_urls
             + [url_for("questions.tagged", tag=t.name) for t in questions[0].tags]
-            + [url_for("users.profile", user_id=u.id, username=u.username)
-               for u in people]
+            + [
+                url_for("users.profile", user_id=u.id, username=u.username)
+                for u in people
+            ]
             + [url_for("posts.revisions", post_id=post_id) for post_id in edited]
-        )  # fmt: skip
+        )
     assert len(question_urls) == len(THREADS)
-    for visitor, password in (("anonymous", None), ("demo", DEMO_PASSWORD),
-                              ("staff", STAFF_PASSWORD)):  # fmt: skip
+    for visitor, password in (
+        ("anonymous", None),
+        ("demo", DEMO_PASSWORD),
+        ("staff", STAFF_PASSWORD),
+    ):
         if password:
             assert auth.login(visitor, password).status_code == 302
         for url in urls:

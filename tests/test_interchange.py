@@ -145,8 +145,11 @@ def test_deleted_authors_keep_their_name(imported, client):
 def test_comments_tags_badges_links_and_revisions(imported):
     assert db.session.scalar(select(func.count(Comment.id))) == 2
     tags = {t.name: t.excerpt for t in db.session.scalars(select(Tag))}
-    assert tags == {"router": "Questions about home routers.", "wifi": "",
-                    "printer": ""}  # fmt: skip
+    assert tags == {
+        "router": "Questions about home routers.",
+        "wifi": "",
+        "printer": "",
+    }
     alice = db.session.scalar(select(User).where(User.username == "Alice-Asker"))
     bob = db.session.scalar(select(User).where(User.username == "Bob-Answerer"))
     ours = db.session.execute(select(BadgeAward.user_id, BadgeAward.badge)).all()
@@ -154,10 +157,14 @@ def test_comments_tags_badges_links_and_revisions(imported):
     named = db.session.execute(
         select(ImportedBadge.user_id, ImportedBadge.name, ImportedBadge.badge_class)
     ).all()
-    assert sorted(named) == sorted([
-        (alice.id, "Autobiographer", "bronze"), (bob.id, "Supporter", "bronze"),
-        (bob.id, "Nice Answer", "bronze"), (bob.id, "wifi", "silver"),
-    ])  # fmt: skip
+    assert sorted(named) == sorted(
+        [
+            (alice.id, "Autobiographer", "bronze"),
+            (bob.id, "Supporter", "bronze"),
+            (bob.id, "Nice Answer", "bronze"),
+            (bob.id, "wifi", "silver"),
+        ]
+    )
     # The first duplicate link (by Id) closes the question; the others stay links.
     duplicate = db.session.get(Question, 2)
     assert duplicate.duplicate_of_id == 1 and duplicate.closed_reason == "duplicate"
@@ -200,8 +207,7 @@ def test_summary_counts_what_was_skipped_and_why(imported):
 
 def test_the_ledger_counts_and_search_index_are_consistent(imported, runner):
     assert_consistent()
-    for args in (["reputation", "verify"], ["recount", "--check"],
-                 ["search", "check"]):  # fmt: skip
+    for args in (["reputation", "verify"], ["recount", "--check"], ["search", "check"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, (args, result.output)
 
@@ -254,10 +260,13 @@ def test_api_returns_imported_content_with_its_source(imported, client):
     data = client.get(f"{API}/questions/1").json
     assert data["id"] == 1 and data["score"] == 5 and data["accepted_answer_id"] == 3
     assert data["source"] == {
-        "site": SITE, "url": f"{SITE_URL}/q/1", "license": "CC BY-SA 4.0",
+        "site": SITE,
+        "url": f"{SITE_URL}/q/1",
+        "license": "CC BY-SA 4.0",
         "license_url": "https://creativecommons.org/licenses/by-sa/4.0/",
-        "author": "Alice Asker", "author_url": f"{SITE_URL}/users/2",
-    }  # fmt: skip
+        "author": "Alice Asker",
+        "author_url": f"{SITE_URL}/users/2",
+    }
     assert [a["id"] for a in data["answers"]] == [3, 4]
     assert data["answers"][0]["source"]["url"] == f"{SITE_URL}/a/3"
     listed = client.get(f"{API}/questions?sort=votes").json
@@ -355,9 +364,18 @@ def test_export_writes_eight_files_without_secrets(imported, runner, tmp_path):
     result = runner.invoke(args=["export", "stackexchange", str(out)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["Users.xml", "Posts.xml", "Tags.xml", "PostLinks.xml",
-                            "Comments.xml", "Votes.xml", "Badges.xml",
-                            "PostHistory.xml"])  # fmt: skip
+    assert names == sorted(
+        [
+            "Users.xml",
+            "Posts.xml",
+            "Tags.xml",
+            "PostLinks.xml",
+            "Comments.xml",
+            "Votes.xml",
+            "Badges.xml",
+            "PostHistory.xml",
+        ]
+    )
     for path in out.iterdir():
         text = path.read_text(encoding="utf-8-sig")
         assert "@example.com" not in text and "scrypt" not in text, path.name
@@ -378,10 +396,18 @@ def test_export_writes_eight_files_without_secrets(imported, runner, tmp_path):
 def facts() -> dict:
     """What a round trip must keep."""
     questions = {
-        q.id: (q.title, tuple(q.tag_names), q.score, q.accepted_answer_id,
-               q.duplicate_of_id, q.answer_count, q.view_count, q.closed_at)
+        q.id: (
+            q.title,
+            tuple(q.tag_names),
+            q.score,
+            q.accepted_answer_id,
+            q.duplicate_of_id,
+            q.answer_count,
+            q.view_count,
+            q.closed_at,
+        )
         for q in db.session.scalars(select(Question))
-    }  # fmt: skip
+    }
     answers = {
         a.id: (a.question_id, a.score, a.body_html, a.owner and a.owner.display_name)
         for a in db.session.scalars(select(Answer))
@@ -397,8 +423,13 @@ def facts() -> dict:
             select(PostLink.post_id, PostLink.related_post_id, PostLink.kind)
         ).all()
     )
-    return {"questions": questions, "answers": answers, "comments": comments,
-            "tags": tags, "links": links}  # fmt: skip
+    return {
+        "questions": questions,
+        "answers": answers,
+        "comments": comments,
+        "tags": tags,
+        "links": links,
+    }
 
 
 def test_round_trip_through_an_export_keeps_the_content(imported, runner, tmp_path):

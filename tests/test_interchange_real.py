@@ -24,9 +24,14 @@ def count(model) -> int:
 
 def test_bicycles_meta_imports_with_its_known_facts(runner):
     result = runner.invoke(
-        args=["import", "stackexchange", str(BICYCLES),
-              "--site-url", "https://bicycles.meta.stackexchange.com"]
-    )  # fmt: skip
+        args=[
+            "import",
+            "stackexchange",
+            str(BICYCLES),
+            "--site-url",
+            "https://bicycles.meta.stackexchange.com",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "links to a missing post" in result.output
     assert "votes on a missing post" in result.output
@@ -42,7 +47,6 @@ def test_bicycles_meta_imports_with_its_known_facts(runner):
     with_history = select(func.count(func.distinct(Revision.post_id)))
     assert db.session.scalar(with_history) == count(Post)
     assert_consistent()
-    for args in (["reputation", "verify"], ["recount", "--check"],
-                 ["search", "check"]):  # fmt: skip
+    for args in (["reputation", "verify"], ["recount", "--check"], ["search", "check"]):
         check = runner.invoke(args=args)
         assert check.exit_code == 0, (args, check.output)

@@ -57,9 +57,24 @@ XSS_PAYLOADS = [
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background"}
 ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
 FORBIDDEN_TAGS = {
-    "script", "iframe", "object", "embed", "form", "input", "button", "style",
-    "link", "meta", "base", "svg", "math", "body", "video", "source", "details",
-}  # fmt: skip
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "style",
+    "link",
+    "meta",
+    "base",
+    "svg",
+    "math",
+    "body",
+    "video",
+    "source",
+    "details",
+}
 
 
 class ExecutableContentFinder(html.parser.HTMLParser):

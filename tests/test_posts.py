@@ -58,10 +58,14 @@ def test_owner_edits_question_creates_revision(client, auth):
     auth.login(owner.username)
     response = auth.post(
         edit_url(question),
-        {"title": "Printer offline after the Windows update",
-         "body": NEW_BODY, "tags": "printer drivers", "summary": "clarified"},
+        {
+            "title": "Printer offline after the Windows update",
+            "body": NEW_BODY,
+            "tags": "printer drivers",
+            "summary": "clarified",
+        },
         token_from=edit_url(question),
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     edited = reload(Question, question.id)
     assert response.headers["Location"] == (
@@ -152,8 +156,11 @@ def test_edit_validation_errors(client, auth, data, field_error):
     question = make_question(owner)
     before = (question.title, question.body_markdown, question.tag_names)
     auth.login(owner.username)
-    form = {"title": question.title, "body": question.body_markdown,
-            "tags": " ".join(question.tag_names)}  # fmt: skip
+    form = {
+        "title": question.title,
+        "body": question.body_markdown,
+        "tags": " ".join(question.tag_names),
+    }
     form.update(data)
     response = auth.post(edit_url(question), form, token_from=edit_url(question))
     html = response.get_data(as_text=True)
@@ -202,10 +209,12 @@ def test_history_shows_word_diff(client, auth):
     auth.login(owner.username)
     auth.post(
         edit_url(question),
-        {"body": "The printer says <offline> although the WiFi is plugged in.",
-         "summary": "more detail & accuracy"},
+        {
+            "body": "The printer says <offline> although the WiFi is plugged in.",
+            "summary": "more detail & accuracy",
+        },
         token_from=edit_url(question),
-    )  # fmt: skip
+    )
     response = client.get(f"/posts/{question.id}/revisions")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -302,9 +311,10 @@ def test_staff_deletes_question_with_answers(client, auth):
     staff = make_user(staff=True)
     auth.login(staff.username)
     response = auth.post(
-        f"/posts/{question.id}/delete", {"reason": "spam"},
+        f"/posts/{question.id}/delete",
+        {"reason": "spam"},
         token_from=question_path(question),
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     deleted = reload(Question, question.id)
     assert deleted.is_deleted and deleted.deleted_reason == "spam"
@@ -315,9 +325,10 @@ def test_delete_with_bad_reason_is_422(client, auth):
     question = make_question(owner)
     auth.login(owner.username)
     response = auth.post(
-        f"/posts/{question.id}/delete", {"reason": "because"},
+        f"/posts/{question.id}/delete",
+        {"reason": "because"},
         token_from=question_path(question),
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert not reload(Question, question.id).is_deleted
 
@@ -428,8 +439,9 @@ def test_comment_edit_by_owner(client, auth):
     url = f"/comments/{comment.id}/edit"
     auth.login(owner.username)
     assert comment.body_markdown in client.get(url).get_data(as_text=True)
-    response = auth.post(url, {"body": "Which driver version is installed?"},
-                         token_from=url)  # fmt: skip
+    response = auth.post(
+        url, {"body": "Which driver version is installed?"}, token_from=url
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == (
         f"{question_path(question)}#comment-{comment.id}"
@@ -510,11 +522,21 @@ MUTATING_ROUTES = _mutating_routes()
 def test_mutating_routes_are_collected():
     endpoints = {endpoint for endpoint, _ in MUTATING_ROUTES}
     expected = {
-        "auth.logout", "auth.login", "auth.signup", "posts.edit", "posts.delete",
-        "posts.undelete", "posts.edit_comment", "posts.delete_comment",
-        "users.edit", "users.password", "questions.ask", "questions.answer",
-        "questions.comment", "questions.preview",
-    }  # fmt: skip
+        "auth.logout",
+        "auth.login",
+        "auth.signup",
+        "posts.edit",
+        "posts.delete",
+        "posts.undelete",
+        "posts.edit_comment",
+        "posts.delete_comment",
+        "users.edit",
+        "users.password",
+        "questions.ask",
+        "questions.answer",
+        "questions.comment",
+        "questions.preview",
+    }
     assert expected <= endpoints
 
 
@@ -534,10 +556,15 @@ def test_post_without_csrf_is_refused(app, client, auth, endpoint, rule):
     answer = make_answer(question, owner)
     comment = make_comment(answer, owner)
     values = {
-        "post_id": answer.id, "question_id": question.id, "answer_id": answer.id,
-        "comment_id": comment.id, "user_id": owner.id, "slug": question.slug,
-        "username": owner.username, "tag": "printer",
-    }  # fmt: skip
+        "post_id": answer.id,
+        "question_id": question.id,
+        "answer_id": answer.id,
+        "comment_id": comment.id,
+        "user_id": owner.id,
+        "slug": question.slug,
+        "username": owner.username,
+        "tag": "printer",
+    }
 
     def fill(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
@@ -546,11 +573,16 @@ def test_post_without_csrf_is_refused(app, client, auth, endpoint, rule):
     url = re.sub(r"<([^>]+)>", fill, rule)
     auth.login(owner.username)
     before = database_snapshot()
-    form = {"title": "A perfectly good title here", "body": NEW_BODY * 2,
-            "tags": "printer", "reason": "", "display_name": "Changed",
-            "current_password": "correct horse battery",
-            "new_password": "another long password",
-            "confirm_password": "another long password"}  # fmt: skip
+    form = {
+        "title": "A perfectly good title here",
+        "body": NEW_BODY * 2,
+        "tags": "printer",
+        "reason": "",
+        "display_name": "Changed",
+        "current_password": "correct horse battery",
+        "new_password": "another long password",
+        "confirm_password": "another long password",
+    }
     response = client.post(url, data=form)
     assert response.status_code == 400, (endpoint, url)
     assert "Security check failed" in response.get_data(as_text=True)

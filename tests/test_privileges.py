@@ -330,8 +330,10 @@ def test_withdrawing_a_vote_needs_no_privilege(app, client):
     assert client.put(url, json={"value": -1}, headers=headers).status_code == 200
     # The thresholds rise (they come from config): the voter now holds neither.
     app.config["PRIVILEGES"] = {
-        **app.config["PRIVILEGES"], "vote_up": 10**6, "vote_down": 10**6,
-    }  # fmt: skip
+        **app.config["PRIVILEGES"],
+        "vote_up": 10**6,
+        "vote_down": 10**6,
+    }
     before = snapshot(answer.id)
     error = assert_error(client.put(url, json={"value": 1}, headers=headers), 403)
     assert refusal("Vote up", 10**6) in error["message"]
@@ -723,8 +725,11 @@ def accept_by_other(app, auth) -> tuple:
     """An accept form sent by someone who did not ask."""
     answer = answer_target()
     auth.login(make_user(reputation=2000).username)
-    return answer.question_id, accept_via("page", None, auth, {}, answer.question,
-                                          answer.id), 403  # fmt: skip
+    return (
+        answer.question_id,
+        accept_via("page", None, auth, {}, answer.question, answer.id),
+        403,
+    )
 
 
 def accept_elsewhere(app, auth) -> tuple:
@@ -732,8 +737,7 @@ def accept_elsewhere(app, auth) -> tuple:
     question = question_target()
     elsewhere = answer_target()
     auth.login(question.owner.username)
-    return question.id, accept_via("page", None, auth, {}, question,
-                                   elsewhere.id), 422  # fmt: skip
+    return question.id, accept_via("page", None, auth, {}, question, elsewhere.id), 422
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,9 @@ ANSWERS = (1, 2, 3)
 # (index 4: the owner, refused), deleting picks among live posts and undeleting
 # among deleted ones; "other" deleters and user 1 accepting are refused.
 index = st.integers(0, 4)
-VOTE = st.tuples(st.just("vote"), index, st.sampled_from(POSTS),
-                 st.sampled_from((1, -1, 0)))  # fmt: skip
+VOTE = st.tuples(
+    st.just("vote"), index, st.sampled_from(POSTS), st.sampled_from((1, -1, 0))
+)
 ACTION = st.one_of(
     VOTE,
     VOTE,
@@ -105,10 +106,17 @@ def snapshot() -> list[tuple]:
     """Every row of every table, in insertion order (the tables are tiny)."""
     db.session.commit()
     return [
-        (table, [dict(row._mapping) for row in db.session.execute(
-            select(table).order_by(*table.primary_key.columns))])
+        (
+            table,
+            [
+                dict(row._mapping)
+                for row in db.session.execute(
+                    select(table).order_by(*table.primary_key.columns)
+                )
+            ],
+        )
         for table in db.metadata.sorted_tables
-    ]  # fmt: skip
+    ]
 
 
 def restore(rows: list[tuple]) -> None:
@@ -170,16 +178,29 @@ def fingerprint() -> tuple:
     """Everything an action may change, to show that a refusal changed nothing."""
     return (
         tuple(db.session.execute(select(ReputationEvent.id).order_by("id")).all()),
-        tuple(db.session.execute(select(Vote.user_id, Vote.post_id, Vote.value)
-                                 .order_by(Vote.id)).all()),
-        tuple(db.session.execute(
-            select(Post.id, Post.score, Post.deleted_at, Post.deleted_reason)
-            .order_by(Post.id)).all()),
-        tuple(db.session.execute(
-            select(Question.accepted_answer_id, Question.accepted_by,
-                   Question.answer_count)).all()),
+        tuple(
+            db.session.execute(
+                select(Vote.user_id, Vote.post_id, Vote.value).order_by(Vote.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(
+                    Post.id, Post.score, Post.deleted_at, Post.deleted_reason
+                ).order_by(Post.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(
+                    Question.accepted_answer_id,
+                    Question.accepted_by,
+                    Question.answer_count,
+                )
+            ).all()
+        ),
         tuple(db.session.execute(select(User.reputation).order_by(User.id)).all()),
-    )  # fmt: skip
+    )
 
 
 def check_invariants() -> None:

@@ -337,9 +337,13 @@ def test_preview_of_an_empty_draft_is_empty(client):
 
 @pytest.mark.parametrize(
     ("payload", "status"),
-    [({"body": "x" * 30001}, 422), ({"body": 12}, 422), ({"body": "a\x00b"}, 422),
-     (["not", "an", "object"], 400)],
-)  # fmt: skip
+    [
+        ({"body": "x" * 30001}, 422),
+        ({"body": 12}, 422),
+        ({"body": "a\x00b"}, 422),
+        (["not", "an", "object"], 400),
+    ],
+)
 def test_preview_rejects_bad_input_as_json(app, client, payload, status):
     token = csrf_from(client, "/login")
     response = client.post("/preview", json=payload, headers={"X-CSRFToken": token})

@@ -104,8 +104,11 @@ def assert_consistent() -> None:
     ):
         assert first.reverses_id is None  # a reversal is never reversed
         assert (event.user_id, event.post_id, event.kind, event.delta) == (
-            first.user_id, first.post_id, first.kind, -first.delta,
-        )  # fmt: skip
+            first.user_id,
+            first.post_id,
+            first.kind,
+            -first.delta,
+        )
     reversed_ids = list(
         db.session.scalars(
             select(ReputationEvent.reverses_id).where(
@@ -216,8 +219,9 @@ def voters(n: int, rep_: int = VOTER_REP) -> list[User]:
 # --- votes ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "is_answer"), [("question_upvoted", False),
-                                                 ("answer_upvoted", True)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "is_answer"), [("question_upvoted", False), ("answer_upvoted", True)]
+)
 def test_upvote_gives_the_owner_ten(kind, is_answer):
     question = make_question()
     post = make_answer(question) if is_answer else question
@@ -271,9 +275,16 @@ def test_changing_up_to_down_writes_reversing_events():
     assert len(added) == 3
     reversal = [r for r in added if r[6] is not None]
     assert reversal == [
-        (reversal[0][0], answer.owner_id, answer.id, voter.id, "answer_upvoted", -10,
-         upvote.id),
-    ]  # fmt: skip
+        (
+            reversal[0][0],
+            answer.owner_id,
+            answer.id,
+            voter.id,
+            "answer_upvoted",
+            -10,
+            upvote.id,
+        ),
+    ]
     assert rep(answer.owner) == 50 - 2
     assert rep(voter) == VOTER_REP - 1
     assert db.session.scalar(select(Vote.value).where(Vote.post_id == answer.id)) == -1
@@ -334,9 +345,11 @@ def test_asker_accepting_gives_fifteen_and_two():
     voting.accept_answer(question.owner, question, answer)
     added = new_rows(before)
     assert sorted((r[1], r[2], r[4], r[5]) for r in added) == sorted(
-        [(answer.owner_id, answer.id, "answer_accepted", 15),
-         (question.owner_id, answer.id, "accepted_answer", 2)]
-    )  # fmt: skip
+        [
+            (answer.owner_id, answer.id, "answer_accepted", 15),
+            (question.owner_id, answer.id, "accepted_answer", 2),
+        ]
+    )
     assert rep(answer.owner) == 16 and rep(question.owner) == 3
     assert question.accepted_by == "asker"
     assert_consistent()
@@ -489,9 +502,16 @@ def test_staff_delete_as_spam_costs_100_and_undelete_restores(reason):
     posts.undelete_post(staff, answer)
     added = new_rows(before)
     assert [r for r in added if r[6]] == [
-        (added[0][0], answer.owner_id, answer.id, staff.id, "spam_penalty", 100,
-         penalty.id),
-    ]  # fmt: skip
+        (
+            added[0][0],
+            answer.owner_id,
+            answer.id,
+            staff.id,
+            "spam_penalty",
+            100,
+            penalty.id,
+        ),
+    ]
     # The votes pay again (+10 -2, and -1 to the downvoter); the accept does not
     # come back, because deleting un-accepted the answer.
     assert rep(answer.owner) == 150 + 10 - 2

@@ -287,8 +287,12 @@ def test_bad_solved_filter_is_a_400_page(client, url):
 
 def test_help_lists_privileges_for_visitors(client):
     html = text(client, "/help/privileges")
-    for label, needed in [("Vote up", 15), ("Vote down", 125), ("Retag questions", 500),
-                          ("Edit any question or answer", 1000)]:  # fmt: skip
+    for label, needed in [
+        ("Vote up", 15),
+        ("Vote down", 125),
+        ("Retag questions", 500),
+        ("Edit any question or answer", 1000),
+    ]:
         assert re.search(
             rf"<th scope=\"row\">{label}</th>\s*<td class=\"privilege-reputation\">"
             rf"{needed}</td>",

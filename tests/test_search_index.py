@@ -75,8 +75,10 @@ def restart(app):
     started = []
 
     def start(**overrides):
-        config = {"DATABASE_URL": app.config["DATABASE_URL"],
-                  "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"]}  # fmt: skip
+        config = {
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+        }
         config.update(overrides)
         other = make_app(Path(app.instance_path).parent, **config)
         started.append(other)
@@ -198,9 +200,10 @@ def test_check_compares_closed_state_and_answer_count(app):
     make_answer(question)
     search.drain()
     db.session.execute(
-        update(Question).where(Question.id == question.id)
+        update(Question)
+        .where(Question.id == question.id)
         .values(closed_at=utcnow(), closed_reason="duplicate", answer_count=4)
-    )  # fmt: skip
+    )
     db.session.commit()
     assert search.check() == [
         f"question {question.id} differs: closed True in the database, False in "
@@ -326,9 +329,10 @@ def test_rebuild_writes_segments_of_the_configured_size(app, procs):
 
 def test_drains_merge_their_small_segments_but_never_a_rebuild_s(app):
     app.config.update(
-        SEARCH_REBUILD_SEGMENT_DOCS=3, SEARCH_MERGE_MAX_DOCS=3,
+        SEARCH_REBUILD_SEGMENT_DOCS=3,
+        SEARCH_MERGE_MAX_DOCS=3,
         SEARCH_MERGE_MIN_SEGMENTS=3,
-    )  # fmt: skip
+    )
     made = [make_question(title=f"Kumquat printer model {n}") for n in range(6)]
     search.rebuild()
 
@@ -589,8 +593,9 @@ def test_advance_awaits_skipped_ids_until_they_come_or_time_runs_out():
     state = outbox.advance(state, [12, 15], now=130.0, wait=60)
     assert state == {"watermark": 15, "gaps": {13: 100.0}}
     assert outbox.advance(state, [], now=161.0, wait=60) == {
-        "watermark": 15, "gaps": {},
-    }  # fmt: skip
+        "watermark": 15,
+        "gaps": {},
+    }
     huge = outbox.advance(state, [10**7], now=161.0, wait=60)
     assert len(huge["gaps"]) == outbox.MAX_GAPS and max(huge["gaps"]) == 10**7 - 1
 
@@ -602,9 +607,10 @@ def test_out_of_order_commits_on_postgresql_are_applied(app):
     search.drain()
     with Session(db.engine) as slow:
         slow.execute(
-            update(Question).where(Question.id == slow_q.id)
+            update(Question)
+            .where(Question.id == slow_q.id)
             .values(title="Papaya scanner skips pages")
-        )  # fmt: skip
+        )
         slow.add(SearchOutbox(question_id=slow_q.id, created_at=utcnow()))
         slow.flush()  # takes the lower id, not committed yet
         retitle_behind_the_index(fast_q, "Kumquat printer jams on envelopes")
@@ -623,9 +629,10 @@ def test_rebuild_awaits_ids_still_in_flight_on_postgresql(app):
     search.drain()
     with Session(db.engine) as slow:
         slow.execute(
-            update(Question).where(Question.id == slow_q.id)
+            update(Question)
+            .where(Question.id == slow_q.id)
             .values(title="Papaya scanner skips pages")
-        )  # fmt: skip
+        )
         slow.add(SearchOutbox(question_id=slow_q.id, created_at=utcnow()))
         slow.flush()
         add_row(make_question().id)

@@ -34,10 +34,23 @@ def test_nav_has_a_labelled_search_box(client):
     assert '<label for="nav-search-q"' in html and 'id="nav-search-q" name="q"' in html
 
 
-OPERATORS = ("is:solved", "is:unsolved", "user:alice", "[printer]", "tag:printer",
-             "answers:0", "score:3", "score:3..", "created:2025-01..2025-06",
-             "closed:no", "is:question", "is:answer", "-wifi", "OR",
-             "&#34;shows offline&#34;")  # fmt: skip
+OPERATORS = (
+    "is:solved",
+    "is:unsolved",
+    "user:alice",
+    "[printer]",
+    "tag:printer",
+    "answers:0",
+    "score:3",
+    "score:3..",
+    "created:2025-01..2025-06",
+    "closed:no",
+    "is:question",
+    "is:answer",
+    "-wifi",
+    "OR",
+    "&#34;shows offline&#34;",
+)
 
 
 def test_empty_query_explains_the_syntax(client):
@@ -120,13 +133,16 @@ def test_deleted_answer_is_not_found(client, indexed):
 def test_edited_question_is_found_by_its_new_words(client, indexed):
     owner = make_user()
     question = make_question(
-        owner, title="Monitor flickers when docked",
+        owner,
+        title="Monitor flickers when docked",
         body="The external monitor flickers whenever the laptop is docked.",
-    )  # fmt: skip
+    )
     posts.edit_post(
-        owner, question, title="Display goes black when docked",
+        owner,
+        question,
+        title="Display goes black when docked",
         body="The external display goes black whenever the laptop is docked.",
-    )  # fmt: skip
+    )
     assert hit_ids(page(client, "/search?q=flickers")) == []
     assert hit_ids(page(client, "/search?q=display+black")) == [question.id]
 
@@ -161,9 +177,17 @@ def test_sorts(client, indexed):
 
 @pytest.mark.parametrize(
     "query",
-    ["sort=loudest&q=x", "page=0&q=x", "page=-1&q=x", "page=abc&q=x",
-     "page=1.5&q=x", "page=9999999999&q=x", "page=%C2%B2&q=x", "sort="],
-)  # fmt: skip
+    [
+        "sort=loudest&q=x",
+        "page=0&q=x",
+        "page=-1&q=x",
+        "page=abc&q=x",
+        "page=1.5&q=x",
+        "page=9999999999&q=x",
+        "page=%C2%B2&q=x",
+        "sort=",
+    ],
+)
 def test_bad_sort_or_page_is_400(client, query):
     html = page(client, f"/search?{query}", status=400)
     assert "Bad request" in html
@@ -171,11 +195,24 @@ def test_bad_sort_or_page_is_400(client, query):
 
 @pytest.mark.parametrize(
     "query",
-    ["q=%22unbalanced", "q=%5Bprinter", "q=foo%3Abar", "q=%00%00",
-     "q=%FF%FE%FD", "q=" + "x" * 20000, "q=print*", "q=printer~",
-     "q=score%3A99999999999999999999", "q=created%3A2025-99", "q=-",
-     "q=OR", "q=user%3A", "q=%5B%5D", "q=%ED%A0%80"],
-)  # fmt: skip
+    [
+        "q=%22unbalanced",
+        "q=%5Bprinter",
+        "q=foo%3Abar",
+        "q=%00%00",
+        "q=%FF%FE%FD",
+        "q=" + "x" * 20000,
+        "q=print*",
+        "q=printer~",
+        "q=score%3A99999999999999999999",
+        "q=created%3A2025-99",
+        "q=-",
+        "q=OR",
+        "q=user%3A",
+        "q=%5B%5D",
+        "q=%ED%A0%80",
+    ],
+)
 def test_malformed_queries_render(client, query):
     response = client.get(f"/search?{query}")
     assert response.status_code == 200
@@ -234,10 +271,12 @@ def test_asking_still_works_in_one_post(client, auth, indexed):
     auth.login("asker")
     response = auth.post(
         "/questions/ask",
-        {"title": "Projector shows no signal from HDMI",
-         "body": "The meeting room projector says no signal from the HDMI cable.",
-         "tags": "projector"},
+        {
+            "title": "Projector shows no signal from HDMI",
+            "body": "The meeting room projector says no signal from the HDMI cable.",
+            "tags": "projector",
+        },
         token_from="/questions/ask",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     assert hit_ids(page(client, "/search?q=projector")) != []

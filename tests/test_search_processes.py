@@ -49,10 +49,11 @@ def child_ask(user_id: str, count: str, go_file: str) -> None:
         author = db.session.get(User, int(user_id))
         for n in range(int(count)):
             questions.ask_question(
-                author, f"Kumquat {os.getpid()} number {n} jams the printer",
+                author,
+                f"Kumquat {os.getpid()} number {n} jams the printer",
                 "The printer jams on every kumquat envelope since the update.",
                 "printer",
-            )  # fmt: skip
+            )
 
 
 def child_commit_then_die(user_id: str) -> None:
@@ -73,10 +74,11 @@ def child_commit_then_die(user_id: str) -> None:
 
         event.listen(Session, "after_commit", die_after_the_outermost_commit)
         questions.ask_question(
-            author, "Papaya scanner skips every other page",
+            author,
+            "Papaya scanner skips every other page",
             "Since the update the scanner skips every other page of a stack.",
             "scanner",
-        )  # fmt: skip
+        )
     os._exit(1)  # not reached: the commit ends the process
 
 
@@ -96,16 +98,18 @@ def child_hold_lock() -> None:
 def child_env(app, **settings) -> dict:
     """The environment that points a child at the test's database and index."""
     env = dict(os.environ)
-    env.update({
-        "PYTHONUNBUFFERED": "1",
-        "FORUM_INSTANCE_PATH": app.instance_path,
-        "FORUM_DATABASE_URL": app.config["DATABASE_URL"],
-        "FORUM_SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-        "FORUM_SECRET_KEY": "test-secret",
-        "FORUM_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-        "FORUM_SEARCH_CHECK_ON_START": "false",
-        "FORUM_SEARCH_INDEXING": "manual",
-    })  # fmt: skip
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "FORUM_INSTANCE_PATH": app.instance_path,
+            "FORUM_DATABASE_URL": app.config["DATABASE_URL"],
+            "FORUM_SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+            "FORUM_SECRET_KEY": "test-secret",
+            "FORUM_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "FORUM_SEARCH_CHECK_ON_START": "false",
+            "FORUM_SEARCH_INDEXING": "manual",
+        }
+    )
     for key, value in settings.items():
         env[f"FORUM_{key}"] = value if isinstance(value, str) else json.dumps(value)
     return env
@@ -120,9 +124,14 @@ def spawn(app):
 
     def start(args: list[str], stdin=subprocess.DEVNULL, **settings):
         proc = subprocess.Popen(
-            [sys.executable, *args], cwd=PROJECT_ROOT, env=child_env(app, **settings),
-            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [sys.executable, *args],
+            cwd=PROJECT_ROOT,
+            env=child_env(app, **settings),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         started.append(proc)
         return proc
 
@@ -230,10 +239,12 @@ def test_lock_held_by_another_process_makes_drain_busy_not_wait(app, runner, spa
 def test_dedicated_indexers_follow_and_stop_cleanly_on_signals(app, spawn):
     search.drain()
     followers = [
-        spawn(["-m", "flask", "--app", "forum", "search", "sync", "--follow"],
-              SEARCH_POLL_SECONDS=0.1)
+        spawn(
+            ["-m", "flask", "--app", "forum", "search", "sync", "--follow"],
+            SEARCH_POLL_SECONDS=0.1,
+        )
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     for follower in followers:
         assert read_line(follower).startswith("Following the outbox every 0.1s")
     first = make_question(title="Kumquat printer jams on envelopes")

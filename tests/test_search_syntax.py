@@ -55,8 +55,15 @@ def corpus(app):
     search.enqueue(old.id)
     db.session.commit()
     search.drain()
-    return {"printer": printer, "wifi": wifi, "fix": fix, "scanner": scanner,
-            "old": old, "alice": alice, "bob": bob}  # fmt: skip
+    return {
+        "printer": printer,
+        "wifi": wifi,
+        "fix": fix,
+        "scanner": scanner,
+        "old": old,
+        "alice": alice,
+        "bob": bob,
+    }
 
 
 def found(raw: str, sort: str = "relevance") -> list[int]:
@@ -207,23 +214,67 @@ def test_unknown_operators_are_words(corpus):
 
 @pytest.mark.parametrize(
     "raw",
-    ['"printer offline', 'printer "', "[printer", "printer]", "[[printer]]",
-     '"[printer', "printer (offline", "printer -", "OR printer", "printer OR"],
-)  # fmt: skip
+    [
+        '"printer offline',
+        'printer "',
+        "[printer",
+        "printer]",
+        "[[printer]]",
+        '"[printer',
+        "printer (offline",
+        "printer -",
+        "OR printer",
+        "printer OR",
+    ],
+)
 def test_unbalanced_quotes_and_brackets_are_words(corpus, raw):
     assert found(raw) == [corpus["printer"].id]
 
 
 ODD_QUERIES = [
-    "print*", "printer*", "*", "?rinter", "printer~", "printer~2", "pr*nt*r~",
-    "*" * 200, "~" * 200, "a* b* c* d* e* f*", "\x00", "printer\x00", "\udcff",
-    "\ufffd\ufffd", '"""', "[]", "-", "OR", "OR OR OR", "::", "user:", "tag:",
-    "created:..", "score:..", "answers:-1", "score:99999999999999999999",
-    "score:-99999999999999999999..99999999999999999999", "created:9999-99-99",
-    "created:2025-02-30", "created:0001..9999", "created:0", "is:", "-is:answer",
-    "NOT printer AND", "(printer)", "title:printer", "printer^5", "{printer TO z}",
-    "\\", "%", "' OR 1=1 --", "<script>alert(1)</script>",
-]  # fmt: skip
+    "print*",
+    "printer*",
+    "*",
+    "?rinter",
+    "printer~",
+    "printer~2",
+    "pr*nt*r~",
+    "*" * 200,
+    "~" * 200,
+    "a* b* c* d* e* f*",
+    "\x00",
+    "printer\x00",
+    "\udcff",
+    "\ufffd\ufffd",
+    '"""',
+    "[]",
+    "-",
+    "OR",
+    "OR OR OR",
+    "::",
+    "user:",
+    "tag:",
+    "created:..",
+    "score:..",
+    "answers:-1",
+    "score:99999999999999999999",
+    "score:-99999999999999999999..99999999999999999999",
+    "created:9999-99-99",
+    "created:2025-02-30",
+    "created:0001..9999",
+    "created:0",
+    "is:",
+    "-is:answer",
+    "NOT printer AND",
+    "(printer)",
+    "title:printer",
+    "printer^5",
+    "{printer TO z}",
+    "\\",
+    "%",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+]
 
 
 def test_odd_queries_never_raise(corpus):

@@ -27,12 +27,16 @@ def test_tags_sorted_by_popularity_then_name(client):
     make_question(tags="mango")
     html = client.get("/tags").get_data(as_text=True)
     assert tag_names_in_order(html, ["zebra", "mango", "alpha"]) == [
-        "zebra", "mango", "alpha",
-    ]  # fmt: skip
+        "zebra",
+        "mango",
+        "alpha",
+    ]
     html = client.get("/tags?sort=name").get_data(as_text=True)
     assert tag_names_in_order(html, ["zebra", "mango", "alpha"]) == [
-        "alpha", "mango", "zebra",
-    ]  # fmt: skip
+        "alpha",
+        "mango",
+        "zebra",
+    ]
     assert 'aria-current="page">Name</a>' in html
 
 

@@ -137,8 +137,10 @@ def test_edit_profile_saves(client, auth):
 def test_about_me_is_sanitised(client, auth):
     user = make_user()
     auth.login(user.username)
-    about = ('Hi <script>alert("x")</script> <img src=x onerror="alert(1)"> '
-             '[link](javascript:alert(2))')  # fmt: skip
+    about = (
+        'Hi <script>alert("x")</script> <img src=x onerror="alert(1)"> '
+        "[link](javascript:alert(2))"
+    )
     auth.post("/users/edit", dict(PROFILE, about=about), token_from="/users/edit")
     saved = reload_user(user.id)
     assert "<script" not in saved.about_html
@@ -165,8 +167,13 @@ def test_about_me_is_sanitised(client, auth):
 )
 def test_edit_profile_validation(client, auth, fields, field_error):
     user = make_user()
-    before = (user.display_name, user.email, user.location, user.website,
-              user.about_markdown)  # fmt: skip
+    before = (
+        user.display_name,
+        user.email,
+        user.location,
+        user.website,
+        user.about_markdown,
+    )
     auth.login(user.username)
     response = auth.post(
         "/users/edit", dict(PROFILE, **fields), token_from="/users/edit"
@@ -174,8 +181,13 @@ def test_edit_profile_validation(client, auth, fields, field_error):
     assert response.status_code == 422
     assert field_error in response.get_data(as_text=True)
     saved = reload_user(user.id)
-    assert (saved.display_name, saved.email, saved.location, saved.website,
-            saved.about_markdown) == before  # fmt: skip
+    assert (
+        saved.display_name,
+        saved.email,
+        saved.location,
+        saved.website,
+        saved.about_markdown,
+    ) == before
 
 
 def test_edit_profile_email_taken_is_409(client, auth):

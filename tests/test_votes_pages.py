@@ -128,9 +128,11 @@ def test_pressing_again_withdraws_and_reverses(client, auth):
         ("question_upvoted", -10),
     ]
     first_id = db.session.scalar(
-        select(ReputationEvent.id).where(ReputationEvent.reverses_id.is_(None),
-                                         ReputationEvent.user_id == question.owner_id)
-    )  # fmt: skip
+        select(ReputationEvent.id).where(
+            ReputationEvent.reverses_id.is_(None),
+            ReputationEvent.user_id == question.owner_id,
+        )
+    )
     assert events[1][2] == first_id
     assert fresh(User, question.owner_id).reputation == 1
     assert "Your vote was withdrawn." in text(client, canonical(question))
@@ -146,8 +148,11 @@ def test_changing_up_to_down_writes_reversing_events(client, auth):
     assert fresh(Post, answer.id).score == -1
     assert db.session.scalar(select(Vote.value).where(Vote.post_id == answer.id)) == -1
     kinds = [e[:2] for e in ledger(answer.owner_id)]
-    assert kinds == [("answer_upvoted", 10), ("answer_upvoted", -10),
-                     ("post_downvoted", -2)]  # fmt: skip
+    assert kinds == [
+        ("answer_upvoted", 10),
+        ("answer_upvoted", -10),
+        ("post_downvoted", -2),
+    ]
     assert ledger(voter.id) == [("downvoted_answer", -1, None)]
     assert fresh(User, answer.owner_id).reputation == 1  # never below 1
     assert fresh(User, voter.id).reputation == 124
@@ -195,8 +200,9 @@ def test_visitor_voting_goes_to_login_and_back(client):
 def test_a_signed_in_vote_without_the_csrf_token_is_refused(client, auth):
     question = make_question()
     auth.login(make_user(reputation=15).username)
-    assert 'name="csrf_token"' in vote_form(text(client, canonical(question)),
-                                            question.id)  # fmt: skip
+    assert 'name="csrf_token"' in vote_form(
+        text(client, canonical(question)), question.id
+    )
     response = client.post(f"/posts/{question.id}/vote", data={"value": "1"})
     assert response.status_code == 400
     assert count(Vote) == 0
@@ -224,8 +230,9 @@ def test_own_post_vote_by_form_is_refused(client, auth):
 def test_voting_on_a_missing_post_is_a_404(client, auth):
     question = make_question()
     auth.login(make_user(reputation=15).username)
-    response = auth.post("/posts/999999/vote", {"value": "1"},
-                         token_from=canonical(question))  # fmt: skip
+    response = auth.post(
+        "/posts/999999/vote", {"value": "1"}, token_from=canonical(question)
+    )
     assert response.status_code == 404
 
 
@@ -318,8 +325,9 @@ def test_asker_accepts_switches_and_unaccepts(client, auth):
     assert fresh(User, first.owner_id).reputation == 16
     assert fresh(User, question.owner_id).reputation == 3
     assert [e[:2] for e in ledger(second.owner_id)] == [
-        ("answer_accepted", 15), ("answer_accepted", -15)
-    ]  # fmt: skip
+        ("answer_accepted", 15),
+        ("answer_accepted", -15),
+    ]
 
     response = accept(auth, question, None)
     assert fresh(Question, question.id).accepted_answer_id is None

@@ -129,28 +129,50 @@ class _Export:
         """Users.xml: profiles and reputation (never emails or passwords)."""
         ups, downs = _votes_cast()
         stmt = select(
-            User.id, User.reputation, User.created_at, User.display_name,
-            User.website, User.location, User.about_html,
-        )  # fmt: skip
+            User.id,
+            User.reputation,
+            User.created_at,
+            User.display_name,
+            User.website,
+            User.location,
+            User.about_html,
+        )
         for rows in self.chunks(stmt, User.id, "Users.xml"):
             for uid, rep, created, name, website, location, about in rows:
                 w.row(
-                    Id=self.user_id(uid), Reputation=rep, CreationDate=created,
-                    DisplayName=name, LastAccessDate=created,
-                    WebsiteUrl=website or None, Location=location or None,
-                    AboutMe=about or None, Views=0, UpVotes=ups.get(uid, 0),
+                    Id=self.user_id(uid),
+                    Reputation=rep,
+                    CreationDate=created,
+                    DisplayName=name,
+                    LastAccessDate=created,
+                    WebsiteUrl=website or None,
+                    Location=location or None,
+                    AboutMe=about or None,
+                    Views=0,
+                    UpVotes=ups.get(uid, 0),
                     DownVotes=downs.get(uid, 0),
-                )  # fmt: skip
+                )
 
     def posts(self, w: sedump.RowWriter) -> None:
         """Posts.xml: questions and answers, then one excerpt post per tag."""
         stmt = select(
-            POST.c.id, POST.c.type, POST.c.question_id, POST.c.accepted_answer_id,
-            POST.c.created_at, POST.c.score, POST.c.view_count, POST.c.body_html,
-            POST.c.owner_id, POST.c.source_author, POST.c.last_edited_at,
-            POST.c.last_activity_at, POST.c.title, POST.c.answer_count,
-            POST.c.closed_at, POST.c.source_license,
-        ).where(_live_post_condition())  # fmt: skip
+            POST.c.id,
+            POST.c.type,
+            POST.c.question_id,
+            POST.c.accepted_answer_id,
+            POST.c.created_at,
+            POST.c.score,
+            POST.c.view_count,
+            POST.c.body_html,
+            POST.c.owner_id,
+            POST.c.source_author,
+            POST.c.last_edited_at,
+            POST.c.last_activity_at,
+            POST.c.title,
+            POST.c.answer_count,
+            POST.c.closed_at,
+            POST.c.source_license,
+        ).where(_live_post_condition())
         live_answers = select(POST.c.id).where(
             POST.c.type == "answer", POST.c.deleted_at.is_(None)
         )
@@ -170,22 +192,29 @@ class _Export:
                 is_question = r.type == "question"
                 kind = sedump.QUESTION if is_question else sedump.ANSWER
                 w.row(
-                    Id=r.id, PostTypeId=kind,
+                    Id=r.id,
+                    PostTypeId=kind,
                     AcceptedAnswerId=r.accepted_answer_id
-                    if r.accepted_answer_id in accepted_live else None,
+                    if r.accepted_answer_id in accepted_live
+                    else None,
                     ParentId=None if is_question else r.question_id,
-                    CreationDate=r.created_at, Score=r.score,
+                    CreationDate=r.created_at,
+                    Score=r.score,
                     ViewCount=r.view_count if is_question else None,
-                    Body=r.body_html, OwnerUserId=self.user_id(r.owner_id),
+                    Body=r.body_html,
+                    OwnerUserId=self.user_id(r.owner_id),
                     OwnerDisplayName=r.source_author if r.owner_id is None else None,
-                    LastEditDate=r.last_edited_at, LastActivityDate=r.last_activity_at,
+                    LastEditDate=r.last_edited_at,
+                    LastActivityDate=r.last_activity_at,
                     Title=r.title if is_question else None,
                     Tags=sedump.format_tag_names(tags.get(r.id, []))
-                    if is_question else None,
+                    if is_question
+                    else None,
                     AnswerCount=(r.answer_count or 0) if is_question else None,
-                    CommentCount=comments.get(r.id, 0), ClosedDate=r.closed_at,
+                    CommentCount=comments.get(r.id, 0),
+                    ClosedDate=r.closed_at,
                     ContentLicense=r.source_license,
-                )  # fmt: skip
+                )
             last_id = ids[-1]
         top = max(last_id, db.session.scalar(select(func.max(POST.c.id))) or 0)
         for tag_id, excerpt in db.session.execute(
@@ -193,9 +222,14 @@ class _Export:
         ):
             top += 1
             self.excerpt_ids[tag_id] = top
-            w.row(Id=top, PostTypeId=sedump.TAG_EXCERPT, Score=0,
-                  CreationDate=_midnight(None), CommentCount=0,
-                  Body=f"<p>{_escape(excerpt)}</p>")  # fmt: skip
+            w.row(
+                Id=top,
+                PostTypeId=sedump.TAG_EXCERPT,
+                Score=0,
+                CreationDate=_midnight(None),
+                CommentCount=0,
+                Body=f"<p>{_escape(excerpt)}</p>",
+            )
 
     def tags(self, w: sedump.RowWriter) -> None:
         """Tags.xml: names, live question counts and excerpt posts."""
@@ -209,8 +243,12 @@ class _Export:
         for tag_id, name in db.session.execute(
             select(Tag.id, Tag.name).order_by(Tag.id)
         ):
-            w.row(Id=tag_id, TagName=name, Count=counts.get(tag_id, 0),
-                  ExcerptPostId=self.excerpt_ids.get(tag_id))  # fmt: skip
+            w.row(
+                Id=tag_id,
+                TagName=name,
+                Count=counts.get(tag_id, 0),
+                ExcerptPostId=self.excerpt_ids.get(tag_id),
+            )
 
     def links(self, w: sedump.RowWriter) -> None:
         """PostLinks.xml: each closed duplicate's original first, then the
@@ -226,53 +264,80 @@ class _Export:
         ):
             next_id += 1
             written.add((qid, original))
-            w.row(Id=next_id, CreationDate=closed, PostId=qid,
-                  RelatedPostId=original, LinkTypeId=sedump.DUPLICATE)  # fmt: skip
+            w.row(
+                Id=next_id,
+                CreationDate=closed,
+                PostId=qid,
+                RelatedPostId=original,
+                LinkTypeId=sedump.DUPLICATE,
+            )
         for post_id, related, kind, created in db.session.execute(
-            select(PostLink.post_id, PostLink.related_post_id, PostLink.kind,
-                   PostLink.created_at)
+            select(
+                PostLink.post_id,
+                PostLink.related_post_id,
+                PostLink.kind,
+                PostLink.created_at,
+            )
             .where(PostLink.post_id.in_(live), PostLink.related_post_id.in_(live))
             .order_by(PostLink.id)
-        ):  # fmt: skip
+        ):
             if kind == "duplicate" and (post_id, related) in written:
                 continue
             next_id += 1
             link_type = sedump.DUPLICATE if kind == "duplicate" else sedump.LINKED
-            w.row(Id=next_id, CreationDate=created, PostId=post_id,
-                  RelatedPostId=related, LinkTypeId=link_type)  # fmt: skip
+            w.row(
+                Id=next_id,
+                CreationDate=created,
+                PostId=post_id,
+                RelatedPostId=related,
+                LinkTypeId=link_type,
+            )
 
     def comments(self, w: sedump.RowWriter) -> None:
         """Comments.xml: live comments on live posts (Markdown source as Text)."""
         live = select(POST.c.id).where(_live_post_condition())
         stmt = select(
-            Comment.id, Comment.post_id, Comment.body_markdown, Comment.created_at,
-            Comment.owner_id, Comment.source_author,
-        ).where(Comment.deleted_at.is_(None), Comment.post_id.in_(live))  # fmt: skip
+            Comment.id,
+            Comment.post_id,
+            Comment.body_markdown,
+            Comment.created_at,
+            Comment.owner_id,
+            Comment.source_author,
+        ).where(Comment.deleted_at.is_(None), Comment.post_id.in_(live))
         for rows in self.chunks(stmt, Comment.id, "Comments.xml"):
             for cid, post_id, text, created, owner, author in rows:
-                w.row(Id=cid, PostId=post_id, Score=0, Text=text,
-                      CreationDate=created, UserId=self.user_id(owner),
-                      UserDisplayName=author if owner is None else None)  # fmt: skip
+                w.row(
+                    Id=cid,
+                    PostId=post_id,
+                    Score=0,
+                    Text=text,
+                    CreationDate=created,
+                    UserId=self.user_id(owner),
+                    UserDisplayName=author if owner is None else None,
+                )
 
     def votes(self, w: sedump.RowWriter) -> None:
         """Votes.xml: anonymous up/down rows per post adding up to its score."""
         stmt = select(
-            POST.c.id, POST.c.score, POST.c.imported_up, POST.c.imported_down,
+            POST.c.id,
+            POST.c.score,
+            POST.c.imported_up,
+            POST.c.imported_down,
             POST.c.created_at,
-        ).where(_live_post_condition())  # fmt: skip
+        ).where(_live_post_condition())
         next_id = 0
         for rows in self.chunks(stmt, POST.c.id, "Votes.xml"):
             live = _live_votes([r.id for r in rows])
             for pid, score, imported_up, imported_down, created in rows:
                 live_up, live_down = live.get(pid, (0, 0))
-                up, down = balanced(imported_up + live_up, imported_down + live_down,
-                                    score)  # fmt: skip
+                up, down = balanced(
+                    imported_up + live_up, imported_down + live_down, score
+                )
                 day = _midnight(created)
                 for kind, n in ((sedump.UP_VOTE, up), (sedump.DOWN_VOTE, down)):
                     for _ in range(n):
                         next_id += 1
-                        w.row(Id=next_id, PostId=pid, VoteTypeId=kind,
-                              CreationDate=day)  # fmt: skip
+                        w.row(Id=next_id, PostId=pid, VoteTypeId=kind, CreationDate=day)
 
     def badges(self, w: sedump.RowWriter) -> None:
         """Badges.xml: our awards by name, then the imported named badges."""
@@ -286,17 +351,31 @@ class _Export:
             if badge is None:
                 continue
             next_id += 1
-            w.row(Id=next_id, UserId=self.user_id(user_id), Name=badge.name,
-                  Date=created, Class=CLASS_NUMBERS[badge.badge_class],
-                  TagBased=False)  # fmt: skip
+            w.row(
+                Id=next_id,
+                UserId=self.user_id(user_id),
+                Name=badge.name,
+                Date=created,
+                Class=CLASS_NUMBERS[badge.badge_class],
+                TagBased=False,
+            )
         for user_id, name, badge_class, created in db.session.execute(
-            select(ImportedBadge.user_id, ImportedBadge.name,
-                   ImportedBadge.badge_class, ImportedBadge.created_at)
-            .order_by(ImportedBadge.id)
-        ):  # fmt: skip
+            select(
+                ImportedBadge.user_id,
+                ImportedBadge.name,
+                ImportedBadge.badge_class,
+                ImportedBadge.created_at,
+            ).order_by(ImportedBadge.id)
+        ):
             next_id += 1
-            w.row(Id=next_id, UserId=self.user_id(user_id), Name=name, Date=created,
-                  Class=CLASS_NUMBERS[badge_class], TagBased=False)  # fmt: skip
+            w.row(
+                Id=next_id,
+                UserId=self.user_id(user_id),
+                Name=name,
+                Date=created,
+                Class=CLASS_NUMBERS[badge_class],
+                TagBased=False,
+            )
 
     def history(self, w: sedump.RowWriter) -> None:
         """PostHistory.xml: each revision as its initial or edit rows."""
@@ -315,11 +394,16 @@ class _Export:
                 guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"revision/{rev.id}"))
                 for kind, value in _history_rows(rev, before):
                     next_id += 1
-                    w.row(Id=next_id, PostHistoryTypeId=kind, PostId=rev.post_id,
-                          RevisionGUID=guid, CreationDate=rev.created_at,
-                          UserId=self.user_id(rev.author_id),
-                          Comment=(rev.summary or None) if before else None,
-                          Text=value)  # fmt: skip
+                    w.row(
+                        Id=next_id,
+                        PostHistoryTypeId=kind,
+                        PostId=rev.post_id,
+                        RevisionGUID=guid,
+                        CreationDate=rev.created_at,
+                        UserId=self.user_id(rev.author_id),
+                        Comment=(rev.summary or None) if before else None,
+                        Text=value,
+                    )
 
 
 def balanced(up: int, down: int, score: int) -> tuple[int, int]:

@@ -103,8 +103,11 @@ def _apply_excerpts(run, excerpt_ids: dict[int, str], excerpts: dict[int, str]):
             select(Tag.name, Tag.excerpt).where(Tag.name.in_(list(texts)))
         ).all()
     )
-    rows = [{"tag_name": name, "text": text} for name, text in texts.items()
-            if not current.get(name)]  # fmt: skip
+    rows = [
+        {"tag_name": name, "text": text}
+        for name, text in texts.items()
+        if not current.get(name)
+    ]
     if rows:
         table = Tag.__table__
         db.session.execute(
@@ -126,11 +129,18 @@ def _load_known(run) -> dict[int, tuple]:
     ids = list(run.mapping("post").values())
     for start in range(0, len(ids), 1000):
         rows = db.session.execute(
-            select(Post.__table__.c[
-                "id", "type", "question_id", "imported_score", "view_count",
-                "last_activity_at", "closed_at",
-            ]).where(Post.__table__.c.id.in_(ids[start : start + 1000]))
-        )  # fmt: skip
+            select(
+                Post.__table__.c[
+                    "id",
+                    "type",
+                    "question_id",
+                    "imported_score",
+                    "view_count",
+                    "last_activity_at",
+                    "closed_at",
+                ]
+            ).where(Post.__table__.c.id.in_(ids[start : start + 1000]))
+        )
         for pid, kind, parent, score, views, activity, closed in rows:
             if kind == "question":
                 run.question_ids.add(pid)

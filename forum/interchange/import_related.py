@@ -17,16 +17,33 @@ from forum.services.badge_rules import BADGES, qualifying
 from forum.services.tags import names_by_post
 
 # PostHistoryTypeId -> the field a revision row sets (initial, edit, rollback).
-REVISION_FIELDS = {1: "title", 2: "body", 3: "tags", 4: "title", 5: "body",
-                   6: "tags", 7: "title", 8: "body", 9: "tags"}  # fmt: skip
+REVISION_FIELDS = {
+    1: "title",
+    2: "body",
+    3: "tags",
+    4: "title",
+    5: "body",
+    6: "tags",
+    7: "title",
+    8: "body",
+    9: "tags",
+}
 CLOSED = 10
 # Close reason ids in PostHistory's Comment (old ones below 100).
 CLOSE_REASONS = {
-    "1": "duplicate", "101": "duplicate", "2": "off-topic", "102": "off-topic",
-    "3": "opinion-based", "105": "opinion-based", "4": "unclear",
-    "103": "unclear", "104": "too broad", "7": "too localized",
-    "10": "general reference", "20": "noise",
-}  # fmt: skip
+    "1": "duplicate",
+    "101": "duplicate",
+    "2": "off-topic",
+    "102": "off-topic",
+    "3": "opinion-based",
+    "105": "opinion-based",
+    "4": "unclear",
+    "103": "unclear",
+    "104": "too broad",
+    "7": "too localized",
+    "10": "general reference",
+    "20": "noise",
+}
 
 
 def _flush(run, kind: str, model, batch: list[tuple[int, dict]]) -> list[int]:
@@ -79,8 +96,12 @@ def import_links(run) -> None:
             stats.skipped["repeated links"] += 1
             continue
         seen.add((post, related, link_kind))
-        link = {"post_id": post, "related_post_id": related, "kind": link_kind,
-                "created_at": created}  # fmt: skip
+        link = {
+            "post_id": post,
+            "related_post_id": related,
+            "kind": link_kind,
+            "created_at": created,
+        }
         batch.append((source_id, link))
         stats.imported += 1
         if len(batch) >= sedump.BATCH:
@@ -103,9 +124,11 @@ def _close_duplicates(duplicates: dict[int, tuple]) -> None:
             closed_reason="duplicate",
             closed_at=func.coalesce(table.c.closed_at, bindparam("when")),
         ),
-        [{"qid": q, "original": original, "when": when}
-         for q, (_, original, when) in duplicates.items()],
-    )  # fmt: skip
+        [
+            {"qid": q, "original": original, "when": when}
+            for q, (_, original, when) in duplicates.items()
+        ],
+    )
 
 
 # ---- Comments ----------------------------------------------------------------
@@ -133,12 +156,21 @@ def import_comments(run) -> None:
             author = row.get("UserDisplayName") or run.user_names.get(author_source)
             author = (author or "anonymous")[:50]
         text = row.get("Text") or ""
-        batch.append((source_id, {
-            "post_id": post, "owner_id": owner, "body_markdown": text,
-            "body_html": str(render_markdown(text)),
-            "created_at": sedump.parse_time(row.get("CreationDate")) or run.now,
-            "last_edited_at": None, "deleted_at": None, "source_author": author,
-        }))  # fmt: skip
+        batch.append(
+            (
+                source_id,
+                {
+                    "post_id": post,
+                    "owner_id": owner,
+                    "body_markdown": text,
+                    "body_html": str(render_markdown(text)),
+                    "created_at": sedump.parse_time(row.get("CreationDate")) or run.now,
+                    "last_edited_at": None,
+                    "deleted_at": None,
+                    "source_author": author,
+                },
+            )
+        )
         stats.imported += 1
         if len(batch) >= sedump.BATCH:
             _flush(run, "comment", Comment, batch)
@@ -225,14 +257,32 @@ def import_badges(run) -> None:
         if award is not None:
             key, post_id = award
             held.add((badge.key, user, key))
-            awards.append((source_id, {"user_id": user, "badge": badge.key,
-                                       "award_key": key, "post_id": post_id,
-                                       "created_at": when}))  # fmt: skip
+            awards.append(
+                (
+                    source_id,
+                    {
+                        "user_id": user,
+                        "badge": badge.key,
+                        "award_key": key,
+                        "post_id": post_id,
+                        "created_at": when,
+                    },
+                )
+            )
         elif badge_name:
-            named.append((source_id, {
-                "user_id": user, "name": badge_name[:50], "created_at": when,
-                "badge_class": sedump.BADGE_CLASSES.get(row.get("Class"), "bronze"),
-            }))  # fmt: skip
+            named.append(
+                (
+                    source_id,
+                    {
+                        "user_id": user,
+                        "name": badge_name[:50],
+                        "created_at": when,
+                        "badge_class": sedump.BADGE_CLASSES.get(
+                            row.get("Class"), "bronze"
+                        ),
+                    },
+                )
+            )
         else:
             stats.skipped["badges without a name"] += 1
             continue
@@ -340,15 +390,26 @@ class _History:
         first = edits[0][1]
         is_question = post in run.question_ids
         summary = next((r.get("Comment") for _, r in edits if r.get("Comment")), "")
-        self.batch.append((source_id, {
-            "post_id": post, "number": number,
-            "author_id": run.mapping("user").get(sedump.parse_int(first.get("UserId"))),
-            "created_at": sedump.parse_time(first.get("CreationDate")) or run.now,
-            "summary": summary[:300],
-            "title": (state["title"] or "")[:150] or None if is_question else None,
-            "body_markdown": state["body"],
-            "tags": state["tags"][:200] if is_question else "",
-        }))  # fmt: skip
+        self.batch.append(
+            (
+                source_id,
+                {
+                    "post_id": post,
+                    "number": number,
+                    "author_id": run.mapping("user").get(
+                        sedump.parse_int(first.get("UserId"))
+                    ),
+                    "created_at": sedump.parse_time(first.get("CreationDate"))
+                    or run.now,
+                    "summary": summary[:300],
+                    "title": (state["title"] or "")[:150] or None
+                    if is_question
+                    else None,
+                    "body_markdown": state["body"],
+                    "tags": state["tags"][:200] if is_question else "",
+                },
+            )
+        )
         self.stats.imported += len(edits)
         if len(self.batch) >= sedump.BATCH:
             self.flush()
@@ -361,8 +422,11 @@ class _History:
     def apply_close_reasons(self) -> None:
         """Name the reason of closed questions that have none yet."""
         table = Post.__table__
-        rows = [{"qid": q, "reason": r} for q, r in self.closes.items()
-                if q in self.run.question_ids]  # fmt: skip
+        rows = [
+            {"qid": q, "reason": r}
+            for q, r in self.closes.items()
+            if q in self.run.question_ids
+        ]
         if rows:
             db.session.execute(
                 update(table)
@@ -384,14 +448,25 @@ def _first_revisions(run, post_ids: set[int]) -> None:
         chunk = ids[start : start + sedump.BATCH]
         tags = names_by_post(chunk)
         rows = [
-            {"post_id": pid, "number": 1, "author_id": owner, "created_at": created,
-             "summary": f"Imported from {run.site}", "title": title,
-             "body_markdown": body, "tags": " ".join(tags.get(pid, []))[:200]}
+            {
+                "post_id": pid,
+                "number": 1,
+                "author_id": owner,
+                "created_at": created,
+                "summary": f"Imported from {run.site}",
+                "title": title,
+                "body_markdown": body,
+                "tags": " ".join(tags.get(pid, []))[:200],
+            }
             for pid, owner, created, title, body in db.session.execute(
-                select(table.c.id, table.c.owner_id, table.c.created_at,
-                       table.c.title, table.c.body_markdown)
-                .where(table.c.id.in_(chunk))
+                select(
+                    table.c.id,
+                    table.c.owner_id,
+                    table.c.created_at,
+                    table.c.title,
+                    table.c.body_markdown,
+                ).where(table.c.id.in_(chunk))
             )
-        ]  # fmt: skip
+        ]
         if rows:
             db.session.execute(insert(Revision.__table__), rows)

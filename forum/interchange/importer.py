@@ -198,10 +198,15 @@ class Importer:
     def record(self, kind: str, pairs: Iterable[tuple[int, int]]) -> None:
         """Remember (source id, local id) pairs, in the database and here."""
         rows = [
-            {"site": self.site, "kind": kind, "source_id": s, "local_id": local,
-             "created_at": self.now}
+            {
+                "site": self.site,
+                "kind": kind,
+                "source_id": s,
+                "local_id": local,
+                "created_at": self.now,
+            }
             for s, local in pairs
-        ]  # fmt: skip
+        ]
         if rows:
             db.session.execute(insert(ImportRecord.__table__), rows)
             self.mapping(kind).update((r["source_id"], r["local_id"]) for r in rows)
@@ -339,9 +344,15 @@ class Importer:
     def event_row(self, user_id: int, delta: int, row: dict) -> dict:
         """An "imported" ledger event, dated when the user joined."""
         when = sedump.parse_time(row.get("CreationDate")) or self.now
-        return {"user_id": user_id, "post_id": None, "actor_id": None,
-                "kind": "imported", "delta": delta, "created_at": when,
-                "reverses_id": None}  # fmt: skip
+        return {
+            "user_id": user_id,
+            "post_id": None,
+            "actor_id": None,
+            "kind": "imported",
+            "delta": delta,
+            "created_at": when,
+            "reverses_id": None,
+        }
 
     def reputation_event(self, user_id: int, delta: int, row: dict) -> None:
         """Adjust a re-imported user's reputation to the newer dump's value."""
@@ -361,8 +372,9 @@ class Importer:
         """Create the tags among ``first_use`` that do not exist (dated by their
         first use); return how many were created."""
         new = [name for name in first_use if name not in self.tag_ids]
-        rows = [{"name": name, "excerpt": "", "created_at": first_use[name]}
-                for name in new]  # fmt: skip
+        rows = [
+            {"name": name, "excerpt": "", "created_at": first_use[name]} for name in new
+        ]
         for name, local in zip(new, self.insert(Tag, rows), strict=True):
             self.tag_ids[name] = local
         return len(new)

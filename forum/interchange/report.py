@@ -45,8 +45,10 @@ class ImportReport:
 
     def table(self) -> list[str]:
         """The summary as aligned text lines (the CLI prints them)."""
-        lines = [f"{'file':<16} {'imported':>9} {'updated':>8} {'unchanged':>9} "
-                 f"{'skipped':>8}  reasons"]  # fmt: skip
+        lines = [
+            f"{'file':<16} {'imported':>9} {'updated':>8} {'unchanged':>9} "
+            f"{'skipped':>8}  reasons"
+        ]
         for stats in self.files.values():
             if stats.missing:
                 lines.append(f"{stats.name:<16} {'(no such file: skipped)':>38}")

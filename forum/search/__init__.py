@@ -25,7 +25,18 @@ from forum.search.searching import (
 )
 
 __all__ = [
-    "BUSY", "Hit", "SORTS", "SearchResult", "check", "drain", "enqueue",
-    "ensure_index", "init_app", "rebuild", "related", "search", "similar",
+    "BUSY",
+    "Hit",
+    "SORTS",
+    "SearchResult",
+    "check",
+    "drain",
+    "enqueue",
+    "ensure_index",
+    "init_app",
+    "rebuild",
+    "related",
+    "search",
+    "similar",
     "tables_ready",
-]  # fmt: skip
+]

@@ -16,16 +16,26 @@ COMPARED = ("score", "solved", "duplicate", "closed", "answers", "last activity"
 def _database_view() -> dict[str, tuple]:
     rows = db.session.execute(
         select(
-            Question.id, Question.score, Question.accepted_answer_id,
-            Question.duplicate_of_id, Question.closed_at, Question.answer_count,
+            Question.id,
+            Question.score,
+            Question.accepted_answer_id,
+            Question.duplicate_of_id,
+            Question.closed_at,
+            Question.answer_count,
             Question.last_activity_at,
         ).where(Question.deleted_at.is_(None))
-    )  # fmt: skip
+    )
     return {
-        str(qid): (score, accepted is not None, duplicate is not None,
-                   closed is not None, answers or 0, micros(activity))
+        str(qid): (
+            score,
+            accepted is not None,
+            duplicate is not None,
+            closed is not None,
+            answers or 0,
+            micros(activity),
+        )
         for qid, score, accepted, duplicate, closed, answers, activity in rows
-    }  # fmt: skip
+    }
 
 
 def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
@@ -39,9 +49,13 @@ def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
     for docnum, fields in reader.iter_docs():
         copies[fields["id"]] += 1
         view[fields["id"]] = (
-            fields.get("score"), fields.get("accepted"), fields.get("duplicate"),
-            docnum in closed, answers[docnum], activity[docnum],
-        )  # fmt: skip
+            fields.get("score"),
+            fields.get("accepted"),
+            fields.get("duplicate"),
+            docnum in closed,
+            answers[docnum],
+            activity[docnum],
+        )
     return view, copies
 
 

@@ -157,8 +157,14 @@ def _date_range(value: str) -> Range | None:
     return Range(query, "created_at", micros(start) if start else None, last)
 
 
-_BOOLEAN_WORDS = {"yes": True, "true": True, "1": True, "no": False, "false": False,
-                  "0": False}  # fmt: skip
+_BOOLEAN_WORDS = {
+    "yes": True,
+    "true": True,
+    "1": True,
+    "no": False,
+    "false": False,
+    "0": False,
+}
 
 
 def operator_filter(op: str, value: str, users) -> tuple[str, object] | None:
@@ -292,8 +298,9 @@ def build(
     positive = musts[0] if len(musts) == 1 else wq.And(musts)
     if optional:
         positive = wq.AndMaybe(positive, wq.Or(optional))
-    negatives = [c for c in (_clause(k, p, ALL_TEXT_FIELDS) for k, p in parsed.excluded)
-                 if c]  # fmt: skip
+    negatives = [
+        c for c in (_clause(k, p, ALL_TEXT_FIELDS) for k, p in parsed.excluded) if c
+    ]
     if negatives:
         return wq.AndNot(positive, wq.Or(negatives)).normalize()
     return positive.normalize()

@@ -193,8 +193,11 @@ class _Gate(collectors.WrappingCollector):
     def collect_matches(self):
         """Pass on (and count) the matches in every range, not excluded."""
         child, columns, exclude, base = (
-            self.child, self.columns, self.exclude, self.offset
-        )  # fmt: skip
+            self.child,
+            self.columns,
+            self.exclude,
+            self.offset,
+        )
         matched = 0
         for sub_docnum in child.matches():
             if exclude and base + sub_docnum in exclude:
@@ -251,9 +254,10 @@ def _top(s, q, ranges, sort: str, limit: int, exclude=frozenset(), scan=0) -> _F
                 child = s.collector(limit=wanted, optimize=False)
             else:
                 child = s.collector(
-                    limit=limit, sortedby="created_at" if sort == "newest"
-                    else "score", reverse=True,
-                )  # fmt: skip
+                    limit=limit,
+                    sortedby="created_at" if sort == "newest" else "score",
+                    reverse=True,
+                )
             gate = _Gate(child, ranges, exclude)
             gate.prepare(s, q, s.context())
         gate.set_subsearcher(subsearcher, offset)
@@ -333,8 +337,11 @@ def _term_of(word: str) -> str | None:
 def _term_finder(terms: set[str]) -> re.Pattern | None:
     """A regex finding the words that may stem to ``terms``: a stem is the
     start of its words, but for a final "i" ("happi" from "happy")."""
-    stems = sorted({t[:-1] if t.endswith("i") and len(t) > 2 else t for t in terms
-                    if t}, key=len, reverse=True)  # fmt: skip
+    stems = sorted(
+        {t[:-1] if t.endswith("i") and len(t) > 2 else t for t in terms if t},
+        key=len,
+        reverse=True,
+    )
     if not stems:
         return None
     alternatives = "|".join(re.escape(stem) for stem in stems)
@@ -421,8 +428,9 @@ def _suggest(s, parsed: sq.ParsedQuery, raw: str, found: int) -> str | None:
     changed = False
     for word in parsed.words:
         terms = sq.analyzed(word)
-        if not terms or any(s.doc_frequency(f, t) for f in ("title", "body")
-                            for t in terms):  # fmt: skip
+        if not terms or any(
+            s.doc_frequency(f, t) for f in ("title", "body") for t in terms
+        ):
             continue
         options = corrector.suggest(word.lower(), limit=1, maxdist=2)
         if options and options[0] != word.lower():
@@ -457,9 +465,11 @@ def search(raw: str, sort: str = "relevance", page: int = 1, per_page: int = 20)
     with searcher() as s:
         ids, total, exact = _ranked(s, parsed, sort, page, per_page)
         suggestion = _suggest(s, parsed, raw, total) if total < 5 else None
-    terms = {text.decode() if isinstance(text, bytes) else text
-             for fieldname, text in q.all_terms()
-             if fieldname in sq.ALL_TEXT_FIELDS}  # fmt: skip
+    terms = {
+        text.decode() if isinstance(text, bytes) else text
+        for fieldname, text in q.all_terms()
+        if fieldname in sq.ALL_TEXT_FIELDS
+    }
     int_ids = [int(i) for i in ids]
     found = _highlights(int_ids, terms, parsed.text_fields == ("answers",))
     hits = [Hit(*found[i]) for i in int_ids if i in found]
@@ -481,8 +491,12 @@ def _similar_clauses(s, words: list[str], extra: list[str]) -> list[wq.Query]:
     config = current_app.config
     share = config["SEARCH_SIMILAR_COMMON_SHARE"]
     common = max(share * s.doc_count_all(), SIMILAR_COMMON_FLOOR)
-    from_title = [(f, t, w) for f, w in config["SEARCH_SIMILAR_FIELDS"].items()
-                  if w > 0 for t in words]  # fmt: skip
+    from_title = [
+        (f, t, w)
+        for f, w in config["SEARCH_SIMILAR_FIELDS"].items()
+        if w > 0
+        for t in words
+    ]
     from_body = [("body", t, config["SEARCH_SIMILAR_BODY_WEIGHT"]) for t in extra]
     budget = config["SEARCH_SIMILAR_POSTINGS"]
     clauses = []

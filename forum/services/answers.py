@@ -14,9 +14,13 @@ from forum.services.validation import clean_text, limit, raise_if
 def check_answer_body(errors: dict[str, str], body: object) -> str:
     """Validate an answer body (shared by post and edit)."""
     return clean_text(
-        errors, "body", body, limit("ANSWER_MIN_LENGTH"), limit("ANSWER_MAX_LENGTH"),
+        errors,
+        "body",
+        body,
+        limit("ANSWER_MIN_LENGTH"),
+        limit("ANSWER_MAX_LENGTH"),
         label="Answer",
-    )  # fmt: skip
+    )
 
 
 def post_answer(author: User | None, question: Question, body: object) -> Answer:

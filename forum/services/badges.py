@@ -38,8 +38,13 @@ from forum.services.pagination import Page, paginate
 
 # What each event can earn, by the role of the user in it.
 ASKER_VOTED = ("student", "nice-question", "good-question", "great-question")
-ANSWERER_VOTED = ("teacher", "nice-answer", "good-answer", "great-answer",
-                  "enlightened")  # fmt: skip
+ANSWERER_VOTED = (
+    "teacher",
+    "nice-answer",
+    "good-answer",
+    "great-answer",
+    "enlightened",
+)
 VIEWED = ("popular-question", "notable-question", "famous-question")
 ACCEPTED_ANSWERER = ("enlightened", "solution-provider")
 
@@ -66,9 +71,11 @@ def award(
     # most events (a vote by someone who holds Supporter) then need no query.
     known = app_cache("held_badges", "HELD_BADGES_CACHE_SECONDS")
     if known is not None and user_ids is not None:
-        badges = [b for b in badges
-                  if any(known.get(_award_key(b, uid, post_id)) is None
-                         for uid in user_ids)]  # fmt: skip
+        badges = [
+            b
+            for b in badges
+            if any(known.get(_award_key(b, uid, post_id)) is None for uid in user_ids)
+        ]
         if not badges:
             return []
     held = _held(badges, user_ids, post_id)
@@ -89,9 +96,12 @@ def award(
                 continue
             held.add((badge.key, user_id, key))
             row = BadgeAward(
-                user_id=user_id, badge=badge.key, award_key=key,
-                post_id=pid if badge.per_post else None, created_at=now,
-            )  # fmt: skip
+                user_id=user_id,
+                badge=badge.key,
+                award_key=key,
+                post_id=pid if badge.per_post else None,
+                created_at=now,
+            )
             try:
                 with db.session.begin_nested():
                     db.session.add(row)
@@ -295,13 +305,15 @@ def user_badges(user_id: int) -> dict:
         (name, badge_class, n, first)
         for name, badge_class, n, first in db.session.execute(
             select(
-                ImportedBadge.name, ImportedBadge.badge_class, func.count(),
+                ImportedBadge.name,
+                ImportedBadge.badge_class,
+                func.count(),
                 func.min(ImportedBadge.created_at),
             )
             .where(ImportedBadge.user_id == user_id)
             .group_by(ImportedBadge.name, ImportedBadge.badge_class)
         )
-    ]  # fmt: skip
+    ]
     imported.sort(key=lambda row: (CLASSES.index(row[1]), row[0]))
     for _name, badge_class, n, _first in imported:
         counts[badge_class] += n

@@ -14,9 +14,13 @@ from forum.services.validation import clean_text, limit, raise_if
 def _check_body(body: object) -> str:
     errors: dict[str, str] = {}
     text = clean_text(
-        errors, "body", body, limit("COMMENT_MIN_LENGTH"), limit("COMMENT_MAX_LENGTH"),
+        errors,
+        "body",
+        body,
+        limit("COMMENT_MIN_LENGTH"),
+        limit("COMMENT_MAX_LENGTH"),
         label="Comment",
-    )  # fmt: skip
+    )
     raise_if(errors)
     return text
 
@@ -37,9 +41,12 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
         privileges.require(author, "comment")
     text = _check_body(body)
     comment = Comment(
-        post=post, owner=author, body_markdown=text,
-        body_html=str(render_markdown(text)), created_at=utcnow(),
-    )  # fmt: skip
+        post=post,
+        owner=author,
+        body_markdown=text,
+        body_html=str(render_markdown(text)),
+        created_at=utcnow(),
+    )
     db.session.add(comment)
     indexing.touch(comment)
     db.session.commit()

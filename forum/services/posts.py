@@ -66,9 +66,12 @@ def edit_post(
             new_body = check_answer_body(errors, body)
         names = []
     note = clean_text(
-        errors, "summary", summary, max_len=limit("EDIT_SUMMARY_MAX_LENGTH"),
+        errors,
+        "summary",
+        summary,
+        max_len=limit("EDIT_SUMMARY_MAX_LENGTH"),
         label="Edit summary",
-    )  # fmt: skip
+    )
     raise_if(errors)
     if not full_edit and (new_body != post.body_markdown or new_title != post.title):
         # Retaggers change tags only.
@@ -98,9 +101,15 @@ def edit_post(
         or 0
     ) + 1
     revision = Revision(
-        post=post, number=number, author=actor, created_at=now, summary=note,
-        title=new_title, body_markdown=new_body, tags=" ".join(names),
-    )  # fmt: skip
+        post=post,
+        number=number,
+        author=actor,
+        created_at=now,
+        summary=note,
+        title=new_title,
+        body_markdown=new_body,
+        tags=" ".join(names),
+    )
     db.session.add(revision)
     indexing.touch(post)
     db.session.commit()
@@ -167,7 +176,7 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
                 deleted_at=utcnow(),
                 deleted_by_id=actor_id,
                 deleted_reason=reason or None,
-            )  # fmt: skip
+            )
             .execution_options(synchronize_session=False)
         )
         if done.rowcount != 1:

@@ -39,14 +39,22 @@ def check_title_body(errors: dict[str, str], title: object, body: object) -> tup
     """Validate a question's title and body (shared by ask and edit)."""
     title_text = " ".join(
         clean_text(
-            errors, "title", title, limit("TITLE_MIN_LENGTH"),
-            limit("TITLE_MAX_LENGTH"), label="Title",
+            errors,
+            "title",
+            title,
+            limit("TITLE_MIN_LENGTH"),
+            limit("TITLE_MAX_LENGTH"),
+            label="Title",
         ).split()
-    )  # fmt: skip
+    )
     body_text = clean_text(
-        errors, "body", body, limit("BODY_MIN_LENGTH"), limit("BODY_MAX_LENGTH"),
+        errors,
+        "body",
+        body,
+        limit("BODY_MIN_LENGTH"),
+        limit("BODY_MAX_LENGTH"),
         label="Body",
-    )  # fmt: skip
+    )
     return title_text, body_text
 
 
@@ -58,9 +66,13 @@ def preview_markdown(body: object) -> str:
     """
     errors: dict[str, str] = {}
     text = clean_text(
-        errors, "body", body, max_len=limit("BODY_MAX_LENGTH"), label="Body",
+        errors,
+        "body",
+        body,
+        max_len=limit("BODY_MAX_LENGTH"),
+        label="Body",
         strip=False,
-    )  # fmt: skip
+    )
     raise_if(errors)
     return str(render_markdown(text))
 
@@ -92,10 +104,15 @@ def ask_question(
     db.session.add(question)
     db.session.add(
         Revision(
-            post=question, number=1, author=author, created_at=now,
-            title=title_text, body_markdown=body_text, tags=" ".join(names),
+            post=question,
+            number=1,
+            author=author,
+            created_at=now,
+            title=title_text,
+            body_markdown=body_text,
+            tags=" ".join(names),
         )
-    )  # fmt: skip
+    )
     indexing.touch(question)
     db.session.commit()
     signals.question_asked.send(None, question=question)
@@ -223,8 +240,12 @@ def answer_sort_key(question: Question):
     """Sort key: accepted first, then higher score, then oldest."""
 
     def key(answer: Answer):
-        return (answer.id != question.accepted_answer_id, -answer.score,
-                answer.created_at, answer.id)  # fmt: skip
+        return (
+            answer.id != question.accepted_answer_id,
+            -answer.score,
+            answer.created_at,
+            answer.id,
+        )
 
     return key
 
@@ -282,10 +303,12 @@ def record_view(question: Question, key: str) -> bool:
         with db.session.begin_nested():
             db.session.add(
                 QuestionView(
-                    question_id=question.id, viewer=key, created_at=now,
+                    question_id=question.id,
+                    viewer=key,
+                    created_at=now,
                     window=int(time.time() // window_seconds),
                 )
-            )  # fmt: skip
+            )
     except IntegrityError:
         # A concurrent request by the same visitor counted this window already.
         return False

@@ -112,9 +112,13 @@ def record(
         )
         amount = max(0, min(amount, room))
     event = ReputationEvent(
-        user_id=user_id, post_id=post_id, actor_id=actor_id, kind=kind,
-        delta=amount, created_at=now,
-    )  # fmt: skip
+        user_id=user_id,
+        post_id=post_id,
+        actor_id=actor_id,
+        kind=kind,
+        delta=amount,
+        created_at=now,
+    )
     db.session.add(event)
     db.session.flush()
     return event
@@ -134,12 +138,15 @@ def reverse(events: list[ReputationEvent], actor_id: int | None = None) -> set[i
     for event in events:
         db.session.add(
             ReputationEvent(
-                user_id=event.user_id, post_id=event.post_id,
+                user_id=event.user_id,
+                post_id=event.post_id,
                 actor_id=actor_id if actor_id is not None else event.actor_id,
-                kind=event.kind, delta=-event.delta, created_at=now,
+                kind=event.kind,
+                delta=-event.delta,
+                created_at=now,
                 reverses_id=event.id,
             )
-        )  # fmt: skip
+        )
     db.session.flush()
     return {event.user_id for event in events}
 

@@ -41,9 +41,13 @@ def _check_username(errors: dict[str, str], username: object) -> str:
 
 def _check_email(errors: dict[str, str], email: object) -> str:
     text = clean_text(
-        errors, "email", email, min_len=1, max_len=limit("EMAIL_MAX_LENGTH"),
+        errors,
+        "email",
+        email,
+        min_len=1,
+        max_len=limit("EMAIL_MAX_LENGTH"),
         label="Email",
-    )  # fmt: skip
+    )
     if "email" in errors:
         return text
     try:
@@ -57,9 +61,14 @@ def _check_email(errors: dict[str, str], email: object) -> str:
 
 def _check_password(errors: dict[str, str], password: object, field="password") -> str:
     text = clean_text(
-        errors, field, password, min_len=limit("PASSWORD_MIN_LENGTH"),
-        max_len=limit("PASSWORD_MAX_LENGTH"), label="Password", strip=False,
-    )  # fmt: skip
+        errors,
+        field,
+        password,
+        min_len=limit("PASSWORD_MIN_LENGTH"),
+        max_len=limit("PASSWORD_MAX_LENGTH"),
+        label="Password",
+        strip=False,
+    )
     return text
 
 
@@ -189,9 +198,13 @@ def update_profile(
     changes: dict[str, str] = {}
     if display_name is not None:
         changes["display_name"] = clean_text(
-            errors, "display_name", display_name, min_len=1,
-            max_len=limit("DISPLAY_NAME_MAX_LENGTH"), label="Display name",
-        )  # fmt: skip
+            errors,
+            "display_name",
+            display_name,
+            min_len=1,
+            max_len=limit("DISPLAY_NAME_MAX_LENGTH"),
+            label="Display name",
+        )
     if about is not None:
         changes["about_markdown"] = clean_text(
             errors, "about", about, max_len=limit("ABOUT_MAX_LENGTH"), label="About me"

@@ -178,9 +178,14 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
     # Ids, not the objects: the commit expired them, and reading one again
     # would cost a query per receiver.
     signals.vote_cast.send(
-        None, post_id=post_id, post_type=post_type, owner_id=owner_id,
-        voter_id=voter_id, value=value, score=score,
-    )  # fmt: skip
+        None,
+        post_id=post_id,
+        post_type=post_type,
+        owner_id=owner_id,
+        voter_id=voter_id,
+        value=value,
+        score=score,
+    )
     return score
 
 

@@ -47,8 +47,9 @@ def signup():
         login_user(user)
         flash(f"Welcome, {user.username}! Your account is ready.", "success")
         return redirect(_next_or_home())
-    return render_template("auth/signup.html", form=form,
-                           next=safe_next(request.args.get("next")))  # fmt: skip
+    return render_template(
+        "auth/signup.html", form=form, next=safe_next(request.args.get("next"))
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,8 +68,9 @@ def login():
         login_user(user, remember=bool(form.remember.data))
         flash("You are logged in.", "success")
         return redirect(_next_or_home())
-    return render_template("auth/login.html", form=form,
-                           next=safe_next(request.args.get("next")))  # fmt: skip
+    return render_template(
+        "auth/login.html", form=form, next=safe_next(request.args.get("next"))
+    )
 
 
 @bp.post("/logout")

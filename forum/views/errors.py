@@ -44,9 +44,12 @@ def json_error(status: int, message: str, code: str | None = None, fields=None):
 def error_page(status: int, title: str, message: str, privilege: str | None = None):
     """Render the HTML error page (a missing privilege links to its help)."""
     page = render_template(
-        "errors/error.html", status=status, title=title, message=message,
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=message,
         privilege=privilege,
-    )  # fmt: skip
+    )
     return page, status
 
 
@@ -55,8 +58,13 @@ def handle_service_error(error: ServiceError):
     db.session.rollback()
     if wants_json():
         return json_error(error.status, error.message, error.code, error.fields)
-    titles = {401: "Log in required", 403: "Not allowed", 404: "Not found",
-              409: "Conflict", 422: "Invalid input"}  # fmt: skip
+    titles = {
+        401: "Log in required",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        422: "Invalid input",
+    }
     return error_page(
         error.status,
         titles.get(error.status, "Bad request"),

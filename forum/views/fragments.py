@@ -62,12 +62,15 @@ def _post_key(post, question, comments) -> tuple:
         _user(post.owner),
         _times(post.created_at, post.last_edited_at, post.deleted_at),
         tuple(tag.name for tag in post.tags) if post.id == question.id else (),
-        (question.id, question.accepted_answer_id, question.accepted_by,
-         question.is_deleted, question.is_locked),
-        tuple(
-            (_row(c), _user(c.owner), _times(c.created_at)) for c in comments
+        (
+            question.id,
+            question.accepted_answer_id,
+            question.accepted_by,
+            question.is_deleted,
+            question.is_locked,
         ),
-    )  # fmt: skip
+        tuple((_row(c), _user(c.owner), _times(c.created_at)) for c in comments),
+    )
 
 
 def _row_key(question) -> tuple:

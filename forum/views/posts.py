@@ -68,9 +68,13 @@ def edit(post_id: int):
 
 
 def _edit_page(form: EditPostForm, post: Post) -> str:
-    return render_template("posts/edit.html", form=form, post=post,
-                           is_question=isinstance(post, Question),
-                           back=post_url(post))  # fmt: skip
+    return render_template(
+        "posts/edit.html",
+        form=form,
+        post=post,
+        is_question=isinstance(post, Question),
+        back=post_url(post),
+    )
 
 
 @bp.post("/posts/<int:post_id>/delete")
@@ -110,9 +114,12 @@ def revisions(post_id: int):
     entries = posts.revision_diffs(posts.list_revisions(post))
     question = post if isinstance(post, Question) else post.question
     return render_template(
-        "posts/revisions.html", post=post, question=question, entries=entries,
+        "posts/revisions.html",
+        post=post,
+        question=question,
+        entries=entries,
         post_url=post_url(post),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -133,8 +140,9 @@ def edit_comment(comment_id: int):
 
 
 def _comment_page(form: CommentForm, comment: Comment) -> str:
-    return render_template("posts/edit_comment.html", form=form, comment=comment,
-                           back=comment_url(comment))  # fmt: skip
+    return render_template(
+        "posts/edit_comment.html", form=form, comment=comment, back=comment_url(comment)
+    )
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -60,10 +60,14 @@ def profile(user_id: int, username: str | None = None):
         reputation.history(user.id), user.created_at.date(), utcnow().date()
     )
     return render_template(
-        "users/profile.html", user=user, asked=asked, answered=answered,
-        rep_events=rep_events, chart=chart,
+        "users/profile.html",
+        user=user,
+        asked=asked,
+        answered=answered,
+        rep_events=rep_events,
+        chart=chart,
         rep_descriptions=reputation.DESCRIPTIONS,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/users/edit", methods=["GET", "POST"])
@@ -75,10 +79,14 @@ def edit():
     if form.validate_on_submit():
         try:
             users.update_profile(
-                viewer(), user, display_name=form.display_name.data,
-                about=form.about.data, location=form.location.data,
-                website=form.website.data, email=form.email.data,
-            )  # fmt: skip
+                viewer(),
+                user,
+                display_name=form.display_name.data,
+                about=form.about.data,
+                location=form.location.data,
+                website=form.website.data,
+                email=form.email.data,
+            )
         except (ValidationError, Conflict) as error:
             apply_errors(form, error.fields)
             return render_template("users/edit.html", form=form), error.status
@@ -96,9 +104,12 @@ def password():
     if form.validate_on_submit():
         try:
             users.change_password(
-                viewer(), user, form.current_password.data,
-                form.new_password.data, form.confirm_password.data,
-            )  # fmt: skip
+                viewer(),
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                form.confirm_password.data,
+            )
         except ValidationError as error:
             apply_errors(form, error.fields)
             return render_template("users/password.html", form=form), error.status
