@@ -9,20 +9,26 @@ PYTEST_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
 FLASK := $(BIN)/flask --app forum
 
-.PHONY: run test bench lint install
+.PHONY: run test bench lint format typecheck check install install-dev
 
 # The virtualenv, created once.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when requirements.txt is newer than the stamp.
+# Reinstall only when a requirements file is newer than its stamp.
 $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $(STAMP) $@
+
 install: $(STAMP)
+install-dev: $(DEV_STAMP)
 
 # Upgrade the schema, load the demo into an empty database, bring the search
 # index up to date with the database (building it if missing), then serve.
@@ -36,20 +42,23 @@ run: $(STAMP)
 	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)" --no-reload
 
 # The whole suite; e.g. PYTEST_ARGS="-x -k votes" make test
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@echo "Benchmarks print figures; run one with: $(BIN)/python bench/<name>.py"
-	@set -- bench/*.py; \
-	if [ -e "$$1" ]; then for f; do echo "  $$f"; done; \
-	else echo "  (no benchmarks yet)"; fi
+	@for f in bench/*.py; do echo "  $$f"; done
 
-# ruff is optional: lint runs when it is installed (in .venv or on PATH).
-lint:
-	@ruff=$$(command -v $(BIN)/ruff || command -v ruff || true); \
-	if [ -z "$$ruff" ]; then \
-		echo "ruff is not installed; skipping lint (install: $(BIN)/pip install ruff)"; \
-	else \
-		$$ruff check . && $$ruff format --check .; \
-	fi
+# Style and types: what CI and the pre-commit hooks check.
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck
