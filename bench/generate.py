@@ -1,15 +1,16 @@
 """Generate a persistent forum shaped like the real Stack Exchange dumps.
 
 Reuses bench/search.py's generator (answers per question, scores, tags with a
-long tail, text lengths measured on ../shared/data when present), bulk-loads it
-into DIR/forum.sqlite, adds benchmark accounts with known passwords (created
-through the services, so passwords are really hashed), makes sure one question
-has exactly 10 answers, and builds the search index in DIR/search-index.
+long tail, text lengths measured on the sample dumps of --data or
+$FORUM_SAMPLE_DUMPS when given), bulk-loads it into DIR/forum.sqlite, adds
+benchmark accounts with known passwords (created through the services, so
+passwords are really hashed), makes sure one question has exactly 10 answers,
+and builds the search index in DIR/search-index.
 DIR/instance/config.py points the app at both, so a server started with
 ``FORUM_INSTANCE_PATH=DIR/instance`` serves this forum (bench/http_load.py).
 
     .venv/bin/python bench/generate.py [--questions 100000] [--dir DIR]
-        [--procs 2] [--no-index]
+        [--procs 2] [--no-index] [--data DUMPS]
 
 DIR/bench.json records what was generated (the accounts, the 10-answer question).
 """
@@ -25,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sedata  # also puts the project root on sys.path
-from search import Generator, Shapes, _post, generate
+from search import Generator, Shapes, _post, dump_folders, generate
 from sqlalchemy import func, select, update
 
 from forum import search
@@ -133,11 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--procs", type=int, default=2, help="rebuild processes")
-    parser.add_argument("--data", type=Path, default=sedata.DATA_DIR)
+    sedata.add_data_option(parser, needed=False)
     parser.add_argument(
         "--no-index", action="store_true", help="skip the search index (searches fail)"
     )
     args = parser.parse_args(argv)
+    sedata.check_data(parser, args.data, needed=False)
     workdir = args.dir.resolve()
     print(
         f"bench/generate.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter()
     with app.app_context():
         started = time.perf_counter()
-        shapes = Shapes.measure([args.data / site for site in sedata.SITES])
+        shapes = Shapes.measure(dump_folders(args.data))
         gen = Generator(shapes, args.seed, args.questions)
         print(
             f"shapes from {shapes.source}: mean answers/question "

@@ -9,7 +9,7 @@ a time limit per cell. Prints requests/s, p50/p95/p99, the ratio of each page's
 throughput to the hello app's (our ceiling on this machine), the targets, and
 the peak RSS (VmHWM) of every gunicorn worker.
 
-The search index follows the outbox as the README advises for several
+The search index follows the outbox as docs/operations.md advises for several
 workers: one ``flask search sync --follow`` process beside gunicorn, whose
 workers do not index (``--indexer follow``, the default); ``--indexer thread``
 runs the index thread in every worker instead. After the writes it prints how

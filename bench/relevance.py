@@ -6,7 +6,11 @@ the older one ranks: recall@5 and MRR (reciprocal rank within the top 10), for
 ``forum.search.similar``, ``forum.search.search`` and an SQLite FTS5 baseline
 (porter stemming, bm25 with the title weighted 3x, the title's words OR'ed).
 
-    .venv/bin/python bench/relevance.py [--data DIR] [--site NAME] [--misses N]
+    .venv/bin/python bench/relevance.py --data DIR [--site NAME] [--misses N]
+
+DIR (or $FORUM_SAMPLE_DUMPS) holds the dump folders cardano.stackexchange.com
+and bicycles.meta.stackexchange.com, as archive.org's Stack Exchange dumps
+unpack.
 
 Each site is loaded into its own temporary SQLite database and index, which
 are removed afterwards (``--keep`` leaves them). Prints figures only.
@@ -208,12 +212,7 @@ def report(results: dict[str, dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the relevance benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=sedata.DATA_DIR,
-        help="folder holding the dump folders",
-    )
+    sedata.add_data_option(parser, needed=True)
     parser.add_argument(
         "--site", action="append", help="a dump folder name (repeatable; default both)"
     )
@@ -224,13 +223,15 @@ def main(argv: list[str] | None = None) -> int:
         "--misses", type=int, default=0, help="print N similar() misses per link type"
     )
     args = parser.parse_args(argv)
+    sites = args.site or sedata.SITES
+    sedata.check_data(parser, args.data, needed=True, sites=sites)
     now = datetime.now(UTC)
     print(
         f"bench/relevance.py, {now:%Y-%m-%d %H:%M} UTC, Python "
         f"{sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
     )
     results = {}
-    for site in args.site or sedata.SITES:
+    for site in sites:
         ranks = evaluate_site(args.data / site, args.keep, args.misses)
         if ranks is not None:
             results[site] = ranks

@@ -1,13 +1,15 @@
 """Search speed on a generated forum shaped like the real Stack Exchange dumps.
 
 Generates questions with answers and comments (counts, lengths, scores, tags
-with a long tail and vocabulary taken from ../shared/data when present, else a
-built-in word list), bulk-loads them into a temporary SQLite database, builds
-the index, then measures: rebuild rate, single-post latency (asked through the
-service, outbox to searchable), and p50/p95 of 200 fixed searches with and
-without operators and of similar() over 200 new titles, each query run once.
+with a long tail and vocabulary taken from the sample dumps given with --data
+DIR or $FORUM_SAMPLE_DUMPS, else a built-in word list), bulk-loads them into a
+temporary SQLite database, builds the index, then measures: rebuild rate,
+single-post latency (asked through the service, outbox to searchable), and
+p50/p95 of 200 fixed searches with and without operators and of similar() over
+200 new titles, each query run once.
 
     .venv/bin/python bench/search.py [--questions N] [--procs 2] [--keep DIR]
+        [--data DIR]
 
 Prints figures only; removes its temporary directory unless --keep is given.
 """
@@ -528,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--procs", type=int, default=1, help="rebuild processes")
     parser.add_argument("--seed", type=int, default=20261124)
-    parser.add_argument("--data", type=Path, default=sedata.DATA_DIR)
+    sedata.add_data_option(parser, needed=False)
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it")
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the corpus in --keep DIR"
@@ -537,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="print where the queries spend time"
     )
     args = parser.parse_args(argv)
+    sedata.check_data(parser, args.data, needed=False)
     now = datetime.now(UTC)
     print(
         f"bench/search.py, {now:%Y-%m-%d %H:%M} UTC, Python "
@@ -578,11 +581,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def dump_folders(data: Path | None) -> list[Path]:
+    """The sample dump folders to measure shapes on (none without --data)."""
+    return [data / site for site in sedata.SITES] if data else []
+
+
 def build(args, workdir: Path) -> int:
     """Generate and load the corpus, rebuild the index; print the figures."""
-    folders = [args.data / site for site in sedata.SITES]
     started = time.perf_counter()
-    shapes = Shapes.measure(folders)
+    shapes = Shapes.measure(dump_folders(args.data))
     gen = Generator(shapes, args.seed, args.questions)
     print(
         f"shapes from {shapes.source}: median answers/question "

@@ -6,7 +6,9 @@ SQLAlchemy core. Post ids are kept as in the dump, so PostLinks apply as they
 are; user ids are shifted by 2 so that the "Community" bot (-1) becomes 1.
 """
 
+import argparse
 import html
+import os
 import re
 import sys
 import tempfile
@@ -28,12 +30,55 @@ from forum.extensions import db  # noqa: E402
 from forum.markup import plain_text, sanitize_html  # noqa: E402
 from forum.models import Comment, Post, Tag, User, post_tag  # noqa: E402
 
-DATA_DIR = ROOT.parent / "shared" / "data"
+# The sample dumps: a folder holding one dump folder per site of SITES, given
+# with --data DIR or this environment variable (nothing is looked up elsewhere).
+DATA_ENV = "FORUM_SAMPLE_DUMPS"
 SITES = ("cardano.stackexchange.com", "bicycles.meta.stackexchange.com")
 LINKED, DUPLICATE = 1, 3
 USER_ID_SHIFT = 2
 BATCH = 2000
 _TAG_OK = re.compile(r"^[a-z0-9+#.-]{1,35}$")
+
+
+def add_data_option(parser: argparse.ArgumentParser, needed: bool) -> None:
+    """Add ``--data DIR`` (default: $FORUM_SAMPLE_DUMPS), the sample dumps' folder."""
+    without = "required" if needed else "without it, a built-in word list is used"
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=os.environ.get(DATA_ENV) or None,
+        metavar="DIR",
+        help=f"folder holding the Stack Exchange dump folders {', '.join(SITES)} "
+        f"(default: ${DATA_ENV}; {without})",
+    )
+
+
+def check_data(
+    parser: argparse.ArgumentParser,
+    data: Path | None,
+    needed: bool,
+    sites: tuple[str, ...] | list[str] = SITES,
+) -> Path | None:
+    """The dumps folder if usable; else exit with a parser error saying why.
+
+    ``None`` (no --data, no $FORUM_SAMPLE_DUMPS) is accepted when not ``needed``.
+    """
+    if data is None:
+        if needed:
+            parser.error(
+                "the Stack Exchange sample dumps are needed: pass --data DIR or set "
+                f"{DATA_ENV}=DIR, DIR holding the dump folders {', '.join(sites)} "
+                "(each with its Posts.xml)"
+            )
+        return None
+    if not data.is_dir():
+        parser.error(f"--data {data}: no such folder")
+    if not any((data / site / "Posts.xml").is_file() for site in sites):
+        parser.error(
+            f"--data {data}: none of the dump folders {', '.join(sites)} "
+            "with a Posts.xml is in it"
+        )
+    return data
 
 
 def rows(path: Path) -> Iterator[dict[str, str]]:
