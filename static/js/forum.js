@@ -3,8 +3,8 @@
    server renders every page. Browsers too old for modules skip this file and
    get the plain forms.
 
-   The page supplies what the script needs: every URL (a data-*-url attribute
-   rendered with url_for, or a form's action) and the CSRF token
+   The page supplies what the script needs: every URL (a data-* attribute
+   rendered with url_for; the script never builds a path) and the CSRF token
    (<meta name="csrf-token">, present for signed-in users).
 
    1. Shared helpers: the CSRF token, one JSON request, error messages
