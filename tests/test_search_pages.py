@@ -260,9 +260,10 @@ def test_ask_page_has_the_similar_questions_hook(client, auth):
     html = page(client, "/questions/ask")
     assert '<aside id="similar-questions"' in html
     assert 'data-similar-url="/api/v1/similar"' in html
+    assert 'data-question-url="/questions/0"' in html
     (title_input,) = re.findall(r'<input[^>]*name="title"[^>]*>', html)
     assert 'data-similar="similar-questions"' in title_input
-    assert "js/forum.js" in html
+    assert '<script type="module" src="/static/js/forum.js">' in html
     assert "Post Your Question" in html
 
 

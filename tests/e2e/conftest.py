@@ -69,14 +69,22 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser page that records dialogs (an alert means a script ran)."""
+    """A fresh browser page that records dialogs (an alert means a script ran).
+
+    Dialogs are dismissed; a test that means to confirm sets
+    ``page.accept_dialogs = True``.
+    """
     context = browser.new_context()
     tab = context.new_page()
     tab.dialogs = []
+    tab.accept_dialogs = False
 
     def on_dialog(dialog):
         tab.dialogs.append(dialog.message)
-        dialog.dismiss()
+        if tab.accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     tab.on("dialog", on_dialog)
     tab.set_default_timeout(10_000)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Question, Revision
+from tests.e2e.browsing import log_in
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
@@ -22,15 +23,6 @@ def sign_up(page, base, username):
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    page.get_by_role("button", name="Log out").wait_for()
-
-
-def log_in(page, base, username):
-    """Log in through the login form."""
-    page.goto(f"{base}/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Log out").wait_for()
 
 
