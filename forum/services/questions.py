@@ -3,6 +3,7 @@
 import hashlib
 import time
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, delete, false, func, select, update
@@ -33,6 +34,8 @@ from forum.services.tags import TAG_RE, get_or_create_tags, parse_tags
 from forum.services.validation import clean_text, limit, raise_if
 
 SORTS = ("newest", "active", "votes", "unanswered")
+
+P = TypeVar("P", bound=Post)
 
 
 def check_title_body(errors: dict[str, str], title: object, body: object) -> tuple:
@@ -128,13 +131,36 @@ def get_question(question_id: int, viewer: User | None) -> Question:
     return question
 
 
-def get_post(post_id: int, viewer: User | None) -> Post:
+def get_post(post_id: int, viewer: User | None) -> Question | Answer:
     """Return a question or answer the viewer may see. Raises NotFound."""
+    post = visible_post(post_id, viewer)
+    if post is None:
+        raise NotFound("That post does not exist or has been deleted.")
+    return post
+
+
+def visible_post(post_id: int, viewer: User | None) -> Question | Answer | None:
+    """The question or answer with this id if the viewer may see it and, for an
+    answer, its question; else None."""
     post = db.session.get(Post, post_id)
-    if post is None or not permissions.can_view(viewer, post):
-        raise NotFound("That post does not exist or has been deleted.")
+    if not isinstance(post, (Question, Answer)):
+        return None
+    if not permissions.can_view(viewer, post):
+        return None
     if isinstance(post, Answer) and not permissions.can_view(viewer, post.question):
-        raise NotFound("That post does not exist or has been deleted.")
+        return None
+    return post
+
+
+def load_post(model: type[P], post_id: int, fresh: bool = False) -> P:
+    """The post with this id for a unit of work, without a visibility check (the
+    caller made it); ``fresh`` reads again a copy already loaded.
+
+    Raises NotFound (posts are soft-deleted, so only for a row removed by hand).
+    """
+    post = db.session.get(model, post_id, populate_existing=fresh)
+    if post is None:
+        raise NotFound("That post does not exist.")
     return post
 
 
@@ -187,8 +213,8 @@ def list_questions(
     return page_of
 
 
-# The statements of a question page, built once (building a statement and
-# its cache key took a third of running it): parameters are bound per call.
+# The statements of a question page, built once (building a statement and its
+# cache key is a large share of running it): parameters are bound per call.
 _TAGS_OF = (
     select(post_tag.c.post_id, Tag)
     .join(Tag, Tag.id == post_tag.c.tag_id)
@@ -204,8 +230,8 @@ _THREAD_COMMENTS = (
 
 
 def attach_tags(rows: list[Question]) -> None:
-    """Load the tags of many questions with one plain query (a list page's
-    selectin load of 30 questions' tags took 1.5 ms, most of it grouping)."""
+    """Load the tags of many questions with one plain query (cheaper than a
+    selectin load, which spends most of its time grouping rows)."""
     missing = [q for q in rows if "tags" not in q.__dict__]
     if not missing:
         return
