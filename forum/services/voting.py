@@ -5,8 +5,10 @@ ledger events commit together, and a lost race is retried from the start.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy.orm import QueryableAttribute
 
 from forum import signals
 from forum.extensions import db
@@ -68,7 +70,7 @@ class VoteState:
 
 
 def vote_state(viewer: User | None, post_ids: list[int]) -> VoteState:
-    """The viewer's votes and, with "view_vote_counts" (500), up/down counts.
+    """The viewer's votes and, with the "view_vote_counts" privilege, up/down counts.
 
     At most two queries whatever the number of posts.
     """
@@ -260,8 +262,8 @@ def _apply_acceptance(
     # concurrent change would silently drop this request.
     current = load_post(Question, question_id, fresh=True)
     old_id, old_by = current.accepted_answer_id, current.accepted_by
-    # The asker confirming staff's choice earns the asker's +2; any other
-    # repeat of the current state changes nothing.
+    # The asker confirming staff's choice earns the asker's "accepted_answer"
+    # event; any other repeat of the current state changes nothing.
     confirms = old_id == answer_id and old_by == "staff" and by == "asker"
     if old_id == answer_id and not confirms:
         return current
@@ -269,37 +271,53 @@ def _apply_acceptance(
         _lock_live_answer(answer_id)
     # Conditional write: only if nobody moved the acceptance (or, for a
     # confirmation, changed who made it) meanwhile; else concurrent
-    # confirmations would each pay the asker's +2.
+    # confirmations would each pay the asker's "accepted_answer" event.
     write_or_retry(
         update(Question)
         .where(
             Question.id == question_id,
-            Question.accepted_answer_id.is_(None)
-            if old_id is None
-            else Question.accepted_answer_id == old_id,
-            Question.accepted_by.is_(None)
-            if old_by is None
-            else Question.accepted_by == old_by,
+            _is(Question.accepted_answer_id, old_id),
+            _is(Question.accepted_by, old_by),
         )
         .values(accepted_answer_id=answer_id, accepted_by=by if answer_id else None)
     )
-    touched: set[int] = set()
-    if old_id is not None and old_id != answer_id:
-        touched |= reputation.reverse(
-            reputation.live_events(old_id, reputation.ACCEPT_KINDS), actor_id
-        )
-    if answer_id is not None:
-        new = load_post(Answer, answer_id)
-        if old_id != answer_id:
-            touched |= _accept_events(current, new, actor_id)
-        elif confirms and new.owner_id not in (None, actor_id):
-            reputation.record(actor_id, "accepted_answer", answer_id, actor_id)
-            touched.add(actor_id)
+    touched = _settle_accept_events(current, old_id, answer_id, actor_id, confirms)
     reputation.refresh_caches(touched)
     indexing.touch(current)
     db.session.commit()
     db.session.refresh(current)
     return current
+
+
+def _is(column: QueryableAttribute[Any], value: object) -> ColumnElement[bool]:
+    """``column`` holds ``value`` (IS NULL for None)."""
+    return column.is_(None) if value is None else column == value
+
+
+def _settle_accept_events(
+    question: Question,
+    old_id: int | None,
+    answer_id: int | None,
+    actor_id: int,
+    confirms: bool,
+) -> set[int]:
+    """Reverse the old acceptance's events and pay the new one's; return the
+    users touched. An asker confirming staff's choice earns only the asker's
+    event."""
+    touched: set[int] = set()
+    if old_id is not None and old_id != answer_id:
+        touched |= reputation.reverse(
+            reputation.live_events(old_id, reputation.ACCEPT_KINDS), actor_id
+        )
+    if answer_id is None:
+        return touched
+    new = load_post(Answer, answer_id)
+    if old_id != answer_id:
+        touched |= _accept_events(question, new, actor_id)
+    elif confirms and new.owner_id not in (None, actor_id):
+        reputation.record(actor_id, "accepted_answer", answer_id, actor_id)
+        touched.add(actor_id)
+    return touched
 
 
 def _lock_live_answer(answer_id: int) -> None:
