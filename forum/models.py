@@ -243,8 +243,9 @@ class Question(Post):
 class Answer(Post):
     """An answer to a question."""
 
-    question_id: Mapped[int | None] = mapped_column(
-        ForeignKey("post.id", name="fk_post_question_id"), index=True
+    # Every answer has one; the column is nullable because questions share it.
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", name="fk_post_question_id"), nullable=True, index=True
     )
     question: Mapped[Question] = relationship(
         back_populates="answers",
@@ -424,9 +425,6 @@ class SearchOutbox(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-LINK_KINDS = ("linked", "duplicate")
 
 
 class PostLink(Model):

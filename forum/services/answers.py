@@ -27,7 +27,8 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     """Add an answer with its first revision; bumps the question's counts.
 
     Raises AuthenticationRequired, NotFound (deleted question), PermissionDenied
-    (closed question) or ValidationError (30-30,000 characters).
+    (closed question) or ValidationError (ANSWER_MIN_LENGTH-ANSWER_MAX_LENGTH
+    characters).
     """
     if author is None:
         raise AuthenticationRequired("Log in to answer.")

@@ -19,7 +19,9 @@ _LINKS_OF = select(PostLink.post_id, PostLink.related_post_id).where(
 )
 
 
-def linked_questions(question: Question, viewer: User | None, limit: int = 10):
+def linked_questions(
+    question: Question, viewer: User | None, limit: int = 10
+) -> list[Question]:
     """Live questions this one links to or is linked from (duplicates too),
     highest score first; two queries."""
     rows = db.session.execute(_LINKS_OF, {"post_id": question.id})

@@ -2,7 +2,8 @@
 
 import hashlib
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from flask import current_app
@@ -38,7 +39,9 @@ SORTS = ("newest", "active", "votes", "unanswered")
 P = TypeVar("P", bound=Post)
 
 
-def check_title_body(errors: dict[str, str], title: object, body: object) -> tuple:
+def check_title_body(
+    errors: dict[str, str], title: object, body: object
+) -> tuple[str, str]:
     """Validate a question's title and body (shared by ask and edit)."""
     title_text = " ".join(
         clean_text(
@@ -85,7 +88,8 @@ def ask_question(
 ) -> Question:
     """Create a question with its first revision.
 
-    Rules: title 15-150 characters, body 30-30,000, 1-5 valid tags (unknown tags
+    Rules: title within TITLE_MIN_LENGTH-TITLE_MAX_LENGTH characters, body within
+    BODY_MIN_LENGTH-BODY_MAX_LENGTH, TAGS_MIN-TAGS_MAX valid tags (unknown tags
     are created). Raises AuthenticationRequired or ValidationError.
     """
     if author is None:
@@ -262,10 +266,12 @@ def list_answers_by(owner_id: int, page: int, per_page: int) -> Page:
     return paginate(stmt, page, per_page)
 
 
-def answer_sort_key(question: Question):
+def answer_sort_key(
+    question: Question,
+) -> Callable[[Answer], tuple[bool, int, datetime, int]]:
     """Sort key: accepted first, then higher score, then oldest."""
 
-    def key(answer: Answer):
+    def key(answer: Answer) -> tuple[bool, int, datetime, int]:
         return (
             answer.id != question.accepted_answer_id,
             -answer.score,
