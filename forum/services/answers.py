@@ -6,7 +6,7 @@ from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Question, Revision, User, utcnow
-from forum.services import indexing
+from forum.services import indexing, permissions
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -27,15 +27,16 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     """Add an answer with its first revision; bumps the question's counts.
 
     Raises AuthenticationRequired, NotFound (deleted question), PermissionDenied
-    (closed question) or ValidationError (ANSWER_MIN_LENGTH-ANSWER_MAX_LENGTH
+    (closed or locked question) or ValidationError (ANSWER_MIN_LENGTH-ANSWER_MAX_LENGTH
     characters).
     """
     if author is None:
         raise AuthenticationRequired("Log in to answer.")
     if question.is_deleted:
         raise NotFound("That question has been deleted.")
-    if question.is_closed:
-        raise PermissionDenied("This question is closed and takes no new answers.")
+    closed = permissions.answering_closed(question)
+    if closed is not None:
+        raise PermissionDenied(closed)
     errors: dict[str, str] = {}
     text = check_answer_body(errors, body)
     raise_if(errors)

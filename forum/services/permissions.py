@@ -51,13 +51,21 @@ def can_undelete(user: User | None, post: Post) -> bool:
     return is_staff(user) or (is_owner(user, post) and post.deleted_by_id == user.id)
 
 
+def answering_closed(question: Question) -> str | None:
+    """Why a live question takes no new answers (closed or locked), or None."""
+    if question.is_closed:
+        return "This question is closed and takes no new answers."
+    if question.is_locked:
+        return "This question is locked; answers are closed."
+    return None
+
+
 def can_answer(user: User | None, question: Question) -> bool:
     """Signed-in users answer live, open, unlocked questions."""
     return (
         user is not None
         and not question.is_deleted
-        and not question.is_closed
-        and not question.is_locked
+        and answering_closed(question) is None
     )
 
 
