@@ -1,5 +1,7 @@
 """Answering questions."""
 
+from datetime import datetime
+
 from sqlalchemy import update
 
 from forum import signals
@@ -62,9 +64,11 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     return answer
 
 
-def bump_answer_count(question: Question, delta: int, when=None) -> None:
+def bump_answer_count(
+    question: Question, delta: int, when: datetime | None = None
+) -> None:
     """Change the cached answer count atomically (and the activity time)."""
-    values = {"answer_count": Question.answer_count + delta}
+    values: dict[str, object] = {"answer_count": Question.answer_count + delta}
     if when is not None:
         values["last_activity_at"] = when
     db.session.execute(

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import with_polymorphic
@@ -244,7 +244,7 @@ def on_question_viewed(sender, question: Question, **extra) -> None:
     _safely(VIEWED, [question.owner_id], question.id)
 
 
-def connect(app: Flask) -> None:
+def connect() -> None:
     """Connect the receivers (signals are global; connecting twice is harmless)."""
     signals.vote_cast.connect(on_vote_cast)
     signals.answer_accepted.connect(on_answer_accepted)

@@ -184,7 +184,7 @@ def lock_users(user_ids: Iterable[int | None]) -> None:
     """Lock these user rows in id order until the transaction ends (PostgreSQL)."""
     # FOR NO KEY UPDATE, not FOR UPDATE: inserting an event (or a vote) takes a
     # FOR KEY SHARE lock on the user row it references, which FOR UPDATE waits
-    # for, so two transactions paying one user deadlocked each other. Locking
+    # for, so two transactions paying one user would deadlock. Locking
     # a row again is a no-op. SQLite has no row locks (it serialises writers),
     # so nothing is sent there.
     if db.session.get_bind().dialect.name == "sqlite":
