@@ -64,11 +64,9 @@ def edit_post(
         isinstance(post, Question) and edit.title != post.title
     )
     if not full_edit and text_changed:
-        # Retaggers change tags only.
-        privileges.require(actor, "edit")
-    if not text_changed and not (
-        isinstance(post, Question) and set(edit.tags) != set(post.tag_names)
-    ):
+        privileges.require(actor, "edit")  # retaggers change tags only
+    tags_changed = isinstance(post, Question) and set(edit.tags) != set(post.tag_names)
+    if not (text_changed or tags_changed):
         raise ValidationError(
             {"body": "Your edit changes nothing; change the text before saving."}
         )
