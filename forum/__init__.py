@@ -87,7 +87,7 @@ def register_extensions(app: Flask) -> None:
 
     from forum.services import badges
 
-    badges.connect(app)  # award badges right after the events that earn them
+    badges.connect()  # award badges right after the events that earn them
 
 
 def register_blueprints(app: Flask) -> None:

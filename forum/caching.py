@@ -1,6 +1,8 @@
 """Short-lived per-app caches of values that may lag the database a little."""
 
 import threading
+from collections.abc import Hashable
+from typing import Any
 
 from cachetools import TTLCache
 from flask import current_app
@@ -11,14 +13,14 @@ class TimedCache:
 
     def __init__(self, seconds: float, maxsize: int = 2048):
         self.lock = threading.Lock()
-        self.cache: TTLCache = TTLCache(maxsize=maxsize, ttl=seconds)
+        self.cache: TTLCache[Hashable, Any] = TTLCache(maxsize=maxsize, ttl=seconds)
 
-    def get(self, key):
+    def get(self, key: Hashable) -> Any:
         """The cached value, or None when absent or expired."""
         with self.lock:
             return self.cache.get(key)
 
-    def put(self, key, value) -> None:
+    def put(self, key: Hashable, value: Any) -> None:
         """Keep a value for the cache's time."""
         with self.lock:
             self.cache[key] = value

@@ -14,10 +14,10 @@ from flask.cli import AppGroup
 from forum import demo
 from forum.extensions import db
 from forum.models import ROLE_STAFF, ROLE_USER
-from forum.services import maintenance, reputation, users
+from forum.services import badge_rules, badges, maintenance, reputation, users
 from forum.services.errors import ServiceError
 
-users_cli = AppGroup("users", help="Create accounts and change roles.")
+users_cli = AppGroup("users", help="Create accounts, set passwords, change roles.")
 demo_cli = AppGroup("demo", help="Demo content for a first look at the site.")
 badges_cli = AppGroup("badges", help="Award badges earned before the rules ran.")
 reputation_cli = AppGroup(
@@ -64,6 +64,23 @@ def create_user(username: str, email: str, staff: bool) -> None:
     except ServiceError as error:
         fail(error)
     click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+def set_password(username: str) -> None:
+    """Set USERNAME's password (asked for twice, or read from stdin) and sign
+    out their sessions."""
+    try:
+        user = users.find_by_username(username)
+    except ServiceError as error:
+        fail(error)
+    password = read_new_password()
+    try:
+        users.set_password(user, password)
+    except ServiceError as error:
+        fail(error)
+    click.echo(f"Password of {user.username!r} changed; their sessions are signed out.")
 
 
 @users_cli.command("set-role")
@@ -157,8 +174,6 @@ def rebuild_reputation() -> None:
 @badges_cli.command("award")
 def award_badges() -> None:
     """Check every badge rule for every user; award what is new (idempotent)."""
-    from forum.services import badge_rules, badges
-
     counts = badges.award_all()
     for badge in badge_rules.BADGES:
         if counts[badge.key]:

@@ -39,6 +39,8 @@ class DefaultConfig:
     # Werkzeug's scrypt (N=2**15, r=8, p=1); tests use a cheaper N.
     PASSWORD_HASH_METHOD = "scrypt"
     ABOUT_MAX_LENGTH = 5000
+    LOCATION_MAX_LENGTH = 100
+    WEBSITE_MAX_LENGTH = 200
     EMAIL_MAX_LENGTH = 254
 
     # Posts.

@@ -1,6 +1,7 @@
 """Flask extensions, created once here and bound to the app in create_app()."""
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -16,6 +17,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass db.Model, which Flask-SQLAlchemy builds from Base at run time;
+# type checkers cannot follow a class made that way, so they are shown Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model, db
 
 
 def utcnow() -> datetime:
@@ -47,7 +47,7 @@ ROLE_USER = "user"
 ROLE_STAFF = "staff"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A registered person; ``reputation`` is a cache of the ledger (starts at 1)."""
 
     __tablename__ = "user"
@@ -96,7 +96,7 @@ post_tag = Table(
 )
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A topic label; names are lowercase ``[a-z0-9+#.-]``."""
 
     __tablename__ = "tag"
@@ -110,7 +110,7 @@ class Tag(db.Model):
         return f"<Tag {self.name!r}>"
 
 
-class Post(db.Model):
+class Post(Model):
     """A question or an answer: one table, one id space (as on Stack Exchange)."""
 
     __tablename__ = "post"
@@ -243,8 +243,9 @@ class Question(Post):
 class Answer(Post):
     """An answer to a question."""
 
-    question_id: Mapped[int | None] = mapped_column(
-        ForeignKey("post.id", name="fk_post_question_id"), index=True
+    # Every answer has one; the column is nullable because questions share it.
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("post.id", name="fk_post_question_id"), nullable=True, index=True
     )
     question: Mapped[Question] = relationship(
         back_populates="answers",
@@ -264,7 +265,7 @@ class Answer(Post):
         return f"<Answer {self.id} to {self.question_id}>"
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A short remark under a question or an answer."""
 
     __tablename__ = "comment"
@@ -289,7 +290,7 @@ class Comment(db.Model):
         return self.deleted_at is not None
 
 
-class Revision(db.Model):
+class Revision(Model):
     """A full snapshot of a post after an edit; the original post is number 1."""
 
     __tablename__ = "revision"
@@ -315,7 +316,7 @@ class Revision(db.Model):
         return self.tags.split()
 
 
-class Vote(db.Model):
+class Vote(Model):
     """One user's up (+1) or down (-1) vote on one post."""
 
     __tablename__ = "vote"
@@ -331,7 +332,7 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API, stored as a SHA-256 hash."""
 
     __tablename__ = "api_token"
@@ -345,7 +346,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class QuestionView(db.Model):
+class QuestionView(Model):
     """One counted view: a visitor key in one time window (the unique key)."""
 
     __tablename__ = "question_view"
@@ -360,7 +361,7 @@ class QuestionView(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class ReputationEvent(db.Model):
+class ReputationEvent(Model):
     """One entry of the append-only reputation ledger.
 
     ``User.reputation`` caches ``max(1, 1 + sum(delta))`` over a user's events.
@@ -395,7 +396,7 @@ class ReputationEvent(db.Model):
         return self.reverses_id is not None
 
 
-class BadgeAward(db.Model):
+class BadgeAward(Model):
     """A badge earned by a user; ``award_key`` is "" for once-per-user badges and
     the post id for per-post badges, so the unique key guards both."""
 
@@ -415,7 +416,7 @@ class BadgeAward(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """A question whose indexed content changed, written in the same transaction
     as the change; every index follows these rows (see forum.search)."""
 
@@ -426,10 +427,7 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-LINK_KINDS = ("linked", "duplicate")
-
-
-class PostLink(db.Model):
+class PostLink(Model):
     """One post pointing at another: "linked" (it mentions it) or "duplicate"
     (it was closed as a duplicate of it; ``Question.duplicate_of_id`` holds the
     one it is closed against)."""
@@ -448,7 +446,7 @@ class PostLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ImportedBadge(db.Model):
+class ImportedBadge(Model):
     """A badge earned on an imported site that no rule here matches, by name."""
 
     __tablename__ = "imported_badge"
@@ -466,7 +464,7 @@ class ImportedBadge(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ImportRecord(db.Model):
+class ImportRecord(Model):
     """Which local row a row of an imported dump became, per site and kind
     ("user", "post", "comment", "badge", "link", "revision"): re-running an
     import skips what it already brought in, and remapped posts keep their

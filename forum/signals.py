@@ -13,5 +13,5 @@ post_edited = _signals.signal("post-edited")  # post, editor
 vote_cast = _signals.signal("vote-cast")
 answer_accepted = _signals.signal("answer-accepted")  # question, answer, actor
 question_viewed = _signals.signal("question-viewed")  # question
-# Sent by the badge service when it awards a badge (for the notifications issue).
-badge_awarded = _signals.signal("badge-awarded")  # award
+# Sent by the badge service once per new award (a hook for notifications).
+badge_awarded = _signals.signal("badge-awarded")  # award, backfill

@@ -4,6 +4,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Answer, Question, utcnow
+from forum.services import permissions
 from tests.api_support import (
     ANSWER_KEYS,
     API,
@@ -57,6 +58,22 @@ def test_post_answer_guards(client):
     question.closed_at = utcnow()
     db.session.commit()
     assert_error(client.post(url, json=body, headers=headers), 403, "forbidden")
+    assert count(Answer) == 0
+
+
+def test_a_locked_question_takes_no_answers(client):
+    question = make_question()
+    question.locked_at = utcnow()
+    db.session.commit()
+    user = make_user()
+    assert permissions.can_answer(user, question) is False
+    response = client.post(
+        f"{API}/questions/{question.id}/answers",
+        json={"body": "Restart the print spooler service, then reconnect."},
+        headers=bearer(client, user),
+    )
+    error = assert_error(response, 403, "forbidden")
+    assert error["message"] == "This question is locked; answers are closed."
     assert count(Answer) == 0
 
 

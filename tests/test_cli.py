@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from forum.extensions import db
 from forum.models import Question, User
 from forum.services import posts, users
-from tests.factories import make_answer, make_question, make_user
+from tests.factories import PASSWORD, make_answer, make_question, make_user
 
 GOOD = "a long enough password"
 
@@ -78,6 +78,50 @@ def test_duplicate_username_fails(runner):
     assert result.exit_code == 1
     assert "username is taken" in result.output
     assert user_count() == 1
+
+
+def set_password(runner, username, password_lines=(GOOD, GOOD)):
+    """Run ``users set-password`` with the password lines on stdin."""
+    stdin = "".join(f"{line}\n" for line in password_lines)
+    return runner.invoke(args=["users", "set-password", username], input=stdin)
+
+
+def test_set_password_reads_it_twice_and_signs_out_sessions(runner, client, auth):
+    user = make_user(username="grace")
+    auth.login("grace")
+    assert client.get("/users/edit").status_code == 200
+    result = set_password(runner, "Grace")
+    assert result.exit_code == 0, result.output
+    assert "Password of 'grace' changed" in result.output
+    assert users.authenticate("grace", GOOD) == user
+    assert users.authenticate("grace", PASSWORD) is None
+    # The browser that was logged in with the old password is signed out.
+    response = client.get("/users/edit")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize(
+    ("username", "password_lines", "message"),
+    [
+        ("heidi", (GOOD, GOOD + "x"), "do not match"),
+        ("heidi", ("short", "short"), "Password must be at least 10"),
+        ("heidi", ("nul\x00" * 4, "nul\x00" * 4), "NUL characters"),
+        ("nobody", (GOOD, GOOD), "No user named 'nobody'"),
+    ],
+)
+def test_set_password_refusals_exit_1_and_change_nothing(
+    runner, username, password_lines, message
+):
+    make_user(username="heidi")
+    before = db.session.scalar(select(User.password_hash))
+    result = set_password(runner, username, password_lines)
+    assert result.exit_code == 1
+    assert "Error:" in result.output
+    assert message in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(User.password_hash)) == before
+    assert users.find_by_username("heidi").session_version == 1
 
 
 def test_set_role_both_ways(runner):

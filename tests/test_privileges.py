@@ -24,7 +24,7 @@ from forum.models import (
     Vote,
     utcnow,
 )
-from forum.services import posts
+from forum.services import permissions, posts
 from tests.api_support import API, assert_error, bearer, count
 from tests.factories import make_answer, make_question, make_user
 
@@ -606,6 +606,19 @@ def test_forbidden_votes_are_refused_and_write_nothing(
     response = vote_via(via, client, auth, headers, post, value)
     assert snapshot(post.id) == before
     assert FORBIDDEN_VOTES[scenario] in refused(via, client, response, 403)
+
+
+@pytest.mark.parametrize("scenario", FORBIDDEN_VOTES)
+def test_can_vote_says_no_wherever_casting_is_refused(app, client, auth, scenario):
+    post, voter = scenario(app)
+    assert permissions.can_vote(voter, post) is False
+    # The vote buttons follow the same predicate: none on that post.
+    auth.login(voter.username)
+    question_id = post.id if isinstance(post, Question) else post.question_id
+    page = client.get(f"/questions/{question_id}", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    box = html.split(f'id="votes-{post.id}"', 1)[1].split("</div>", 1)[0]
+    assert "vote-form" not in box
 
 
 @pytest.mark.parametrize("via", VIA)

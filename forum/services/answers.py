@@ -1,12 +1,14 @@
 """Answering questions."""
 
+from datetime import datetime
+
 from sqlalchemy import update
 
 from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Question, Revision, User, utcnow
-from forum.services import indexing
+from forum.services import indexing, permissions
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -27,14 +29,16 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     """Add an answer with its first revision; bumps the question's counts.
 
     Raises AuthenticationRequired, NotFound (deleted question), PermissionDenied
-    (closed question) or ValidationError (30-30,000 characters).
+    (closed or locked question) or ValidationError (ANSWER_MIN_LENGTH-ANSWER_MAX_LENGTH
+    characters).
     """
     if author is None:
         raise AuthenticationRequired("Log in to answer.")
     if question.is_deleted:
         raise NotFound("That question has been deleted.")
-    if question.is_closed:
-        raise PermissionDenied("This question is closed and takes no new answers.")
+    closed = permissions.answering_closed(question)
+    if closed is not None:
+        raise PermissionDenied(closed)
     errors: dict[str, str] = {}
     text = check_answer_body(errors, body)
     raise_if(errors)
@@ -60,9 +64,11 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     return answer
 
 
-def bump_answer_count(question: Question, delta: int, when=None) -> None:
+def bump_answer_count(
+    question: Question, delta: int, when: datetime | None = None
+) -> None:
     """Change the cached answer count atomically (and the activity time)."""
-    values = {"answer_count": Question.answer_count + delta}
+    values: dict[str, object] = {"answer_count": Question.answer_count + delta}
     if when is not None:
         values["last_activity_at"] = when
     db.session.execute(

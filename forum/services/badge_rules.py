@@ -8,18 +8,22 @@ Thresholds come from ``BADGES`` and ``BADGE_UNANSWERED_DAYS`` in the config.
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Question, Revision, Vote
 
 CLASSES = ("gold", "silver", "bronze")
 
+# A model's column (or an alias's), as rules select and filter it.
+ModelColumn = QueryableAttribute[Any]
 # A rule: threshold -> (statement, its user column, its post column or None).
-Rule = Callable[[int | None], tuple[Select, ColumnElement, ColumnElement | None]]
+RuleQuery = tuple[Select[Any], ModelColumn, ModelColumn | None]
+Rule = Callable[[int | None], RuleQuery]
 
 
 @dataclass(frozen=True)
@@ -45,20 +49,20 @@ class Badge:
         return self.template.format(n=self.threshold, days=days)
 
 
-def _distinct_users(column: ColumnElement, *where) -> tuple:
+def _distinct_users(column: ModelColumn, *where: ColumnElement[bool]) -> RuleQuery:
     stmt = select(column).where(column.is_not(None), *where).distinct()
     return stmt, column, None
 
 
 def _post_score(model) -> Rule:
-    def rule(n):
+    def rule(n) -> RuleQuery:
         return _distinct_users(model.owner_id, model.score >= n, _live(model))
 
     return rule
 
 
 def _per_post(model, column_name: str) -> Rule:
-    def rule(n):
+    def rule(n) -> RuleQuery:
         stmt = select(model.owner_id, model.id).where(
             model.owner_id.is_not(None),
             getattr(model, column_name) >= n,
@@ -69,15 +73,15 @@ def _per_post(model, column_name: str) -> Rule:
     return rule
 
 
-def _live(model) -> ColumnElement:
+def _live(model: Any) -> ColumnElement[bool]:
     return model.deleted_at.is_(None)
 
 
-def _not_own(asker: ColumnElement, answerer: ColumnElement) -> ColumnElement:
+def _not_own(asker: ModelColumn, answerer: ModelColumn) -> ColumnElement[bool]:
     return or_(asker.is_(None), asker != answerer)
 
 
-def _scholar(n):
+def _scholar(n) -> RuleQuery:
     accepted = aliased(Answer)
     return _distinct_users(
         Question.owner_id,
@@ -91,27 +95,27 @@ def _scholar(n):
 
 
 def _voters(value: int) -> Rule:
-    def rule(n):
+    def rule(n) -> RuleQuery:
         return _distinct_users(Vote.user_id, Vote.value == value)
 
     return rule
 
 
-def _editor(n):
+def _editor(n) -> RuleQuery:
     return _distinct_users(Revision.author_id, Revision.number >= 2)
 
 
-def _counted(stmt: Select, column: ColumnElement, n: int) -> tuple:
+def _counted(stmt: Select[Any], column: ModelColumn, n: int) -> RuleQuery:
     stmt = stmt.where(column.is_not(None)).group_by(column)
     return stmt.having(func.count() >= n), column, None
 
 
-def _commentator(n):
+def _commentator(n) -> RuleQuery:
     stmt = select(Comment.owner_id).where(_live(Comment))
     return _counted(stmt, Comment.owner_id, n)
 
 
-def _enlightened(n):
+def _enlightened(n) -> RuleQuery:
     question = aliased(Question)
     stmt = (
         select(Answer.owner_id, Answer.id)
@@ -126,28 +130,39 @@ def _enlightened(n):
     return stmt, Answer.owner_id, Answer.id
 
 
-def _solution_provider(n):
-    question = aliased(Question)
-    stmt = (
+def _answers_to_others(
+    question: Any, on: ColumnElement[bool], *where: ColumnElement[bool]
+) -> Select[Any]:
+    """Owners of live answers joined ``on`` a condition to live questions of
+    other people (``question`` is an alias of Question)."""
+    return (
         select(Answer.owner_id)
-        .join(question, question.accepted_answer_id == Answer.id)
+        .join(question, on)
         .where(
             _live(Answer),
-            question.deleted_at.is_(None),
+            _live(question),
             _not_own(question.owner_id, Answer.owner_id),
+            *where,
         )
     )
+
+
+def _solution_provider(n) -> RuleQuery:
+    question = aliased(Question)
+    stmt = _answers_to_others(question, question.accepted_answer_id == Answer.id)
     return _counted(stmt, Answer.owner_id, n)
 
 
-def _at_least_days_after(later, earlier, days: int) -> ColumnElement:
+def _at_least_days_after(
+    later: ModelColumn, earlier: ModelColumn, days: int
+) -> ColumnElement[bool]:
     """``later >= earlier + days``, in SQL both SQLite and PostgreSQL run."""
     if db.session.get_bind().dialect.name == "sqlite":
         return func.julianday(later) - func.julianday(earlier) >= days
     return later >= earlier + timedelta(days=days)
 
 
-def _troubleshooter(n):
+def _troubleshooter(n) -> RuleQuery:
     question = aliased(Question)
     earlier = aliased(Answer)
     days = current_app.config["BADGE_UNANSWERED_DAYS"]
@@ -161,16 +176,11 @@ def _troubleshooter(n):
             and_(earlier.created_at == Answer.created_at, earlier.id < Answer.id),
         ),
     )
-    stmt = (
-        select(Answer.owner_id)
-        .join(question, question.id == Answer.question_id)
-        .where(
-            _live(Answer),
-            question.deleted_at.is_(None),
-            _not_own(question.owner_id, Answer.owner_id),
-            _at_least_days_after(Answer.created_at, question.created_at, days),
-            ~earlier_answer,
-        )
+    stmt = _answers_to_others(
+        question,
+        question.id == Answer.question_id,
+        _at_least_days_after(Answer.created_at, question.created_at, days),
+        ~earlier_answer,
     )
     return _counted(stmt, Answer.owner_id, n)
 

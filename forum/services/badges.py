@@ -14,18 +14,20 @@ notifier can stay quiet about old achievements). Connect a receiver there.
 
 from collections import Counter
 from collections.abc import Collection, Iterable
+from datetime import datetime
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import with_polymorphic
 
 from forum import signals
-from forum.caching import app_cache
+from forum.caching import TimedCache, app_cache
 from forum.extensions import db
 from forum.models import (
     Answer,
     BadgeAward,
+    Comment,
     ImportedBadge,
     Post,
     Question,
@@ -49,9 +51,12 @@ VIEWED = ("popular-question", "notable-question", "famous-question")
 ACCEPTED_ANSWERER = ("enlightened", "solution-provider")
 
 
+AwardKey = tuple[str, int, str]  # (badge key, user id, award key)
+
+
 def award(
     keys: Iterable[str],
-    user_ids: Collection[int] | None,
+    user_ids: Collection[int | None] | None,
     post_id: int | None = None,
     backfill: bool = False,
 ) -> list[BadgeAward]:
@@ -62,74 +67,57 @@ def award(
     settles races (a concurrent award wins, this one is dropped). Commits, then
     sends ``badge_awarded`` for each new award, which it returns.
     """
+    users: set[int] | None = None
     if user_ids is not None:
-        user_ids = {uid for uid in user_ids if uid is not None}
-        if not user_ids:
+        users = {uid for uid in user_ids if uid is not None}
+        if not users:
             return []
     badges = [BY_KEY[key] for key in keys]
     # Badges are never revoked: what this process saw held stays held, and
     # most events (a vote by someone who holds Supporter) then need no query.
     known = app_cache("held_badges", "HELD_BADGES_CACHE_SECONDS")
-    if known is not None and user_ids is not None:
-        badges = [
-            b
-            for b in badges
-            if any(known.get(_award_key(b, uid, post_id)) is None for uid in user_ids)
-        ]
+    if known is not None and users is not None:
+        badges = [b for b in badges if _may_be_new(known, b, users, post_id)]
         if not badges:
             return []
-    held = _held(badges, user_ids, post_id)
-    if known is not None:
-        for row in held:
-            known.put(row, True)
+    held = _held(badges, users, post_id)
+    _remember(known, held)
     now = utcnow()
-    new: list[BadgeAward] = []
+    new = []
     for badge in badges:
-        candidates = user_ids
-        if not badge.per_post and user_ids is not None:
-            candidates = {uid for uid in user_ids if (badge.key, uid, "") not in held}
-            if not candidates:
-                continue
-        for user_id, pid in qualifying(badge, candidates, post_id):
-            key = str(pid) if badge.per_post else ""
-            if (badge.key, user_id, key) in held:
-                continue
-            held.add((badge.key, user_id, key))
-            row = BadgeAward(
-                user_id=user_id,
-                badge=badge.key,
-                award_key=key,
-                post_id=pid if badge.per_post else None,
-                created_at=now,
-            )
-            try:
-                with db.session.begin_nested():
-                    db.session.add(row)
-            except IntegrityError:
-                continue  # awarded meanwhile by a concurrent request
-            new.append(row)
+        for user_id, pid in _newly_earned(badge, users, post_id, held):
+            row = _insert_award(badge, user_id, pid, now)
+            if row is not None:  # None: a concurrent request awarded it first
+                new.append(row)
     # Read before the commit expires the rows (after it, one query each).
     awarded = [(row.badge, row.user_id, row.award_key) for row in new]
     db.session.commit()
-    if known is not None:
-        for award_key in awarded:
-            known.put(award_key, True)
+    _remember(known, awarded)
     for row in new:
         signals.badge_awarded.send(None, award=row, backfill=backfill)
     return new
 
 
-def _award_key(badge: Badge, user_id: int, post_id: int | None):
-    """(badge, user id, award key) of an award this event could make; a
-    per-post badge of no post in particular matches nothing."""
-    if not badge.per_post:
-        return (badge.key, user_id, "")
-    return (badge.key, user_id, str(post_id)) if post_id is not None else None
+def _may_be_new(
+    known: TimedCache, badge: Badge, user_ids: set[int], post_id: int | None
+) -> bool:
+    """Whether this event could award ``badge`` to a user not known to hold it."""
+    if badge.per_post and post_id is None:
+        return True  # a per-post badge of no post in particular is never known
+    award_key = str(post_id) if badge.per_post else ""
+    return any(known.get((badge.key, uid, award_key)) is None for uid in user_ids)
+
+
+def _remember(known: TimedCache | None, awards: Iterable[AwardKey]) -> None:
+    """Note in this process's cache that these awards are held."""
+    if known is not None:
+        for key in awards:
+            known.put(key, True)
 
 
 def _held(
     badges: list[Badge], user_ids: Collection[int] | None, post_id: int | None
-) -> set[tuple[str, int, str]]:
+) -> set[AwardKey]:
     """(badge, user id, award key) of the awards that may clash (one query)."""
     stmt = select(BadgeAward.badge, BadgeAward.user_id, BadgeAward.award_key).where(
         BadgeAward.badge.in_([b.key for b in badges])
@@ -138,7 +126,48 @@ def _held(
         stmt = stmt.where(BadgeAward.user_id.in_(list(user_ids)))
     if post_id is not None:
         stmt = stmt.where(BadgeAward.award_key.in_(["", str(post_id)]))
-    return {tuple(row) for row in db.session.execute(stmt)}
+    return {(badge, user_id, key) for badge, user_id, key in db.session.execute(stmt)}
+
+
+def _newly_earned(
+    badge: Badge,
+    user_ids: set[int] | None,
+    post_id: int | None,
+    held: set[AwardKey],
+) -> list[tuple[int, int | None]]:
+    """(user id, post id) of the awards of ``badge`` that are due and not held;
+    adds them to ``held``."""
+    candidates = user_ids
+    if not badge.per_post and user_ids is not None:
+        candidates = {uid for uid in user_ids if (badge.key, uid, "") not in held}
+        if not candidates:
+            return []
+    due = []
+    for user_id, pid in qualifying(badge, candidates, post_id):
+        key = (badge.key, user_id, str(pid) if badge.per_post else "")
+        if key not in held:
+            held.add(key)
+            due.append((user_id, pid))
+    return due
+
+
+def _insert_award(
+    badge: Badge, user_id: int, post_id: int | None, now: datetime
+) -> BadgeAward | None:
+    """Insert one award in a savepoint; None if a concurrent request won."""
+    row = BadgeAward(
+        user_id=user_id,
+        badge=badge.key,
+        award_key=str(post_id) if badge.per_post else "",
+        post_id=post_id if badge.per_post else None,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return None
+    return row
 
 
 def award_all() -> Counter:
@@ -152,7 +181,11 @@ def award_all() -> Counter:
 # ---- Receivers: which badges each event can earn ---------------------------
 
 
-def _safely(keys: Iterable[str], user_ids: Collection, post_id=None) -> None:
+def _safely(
+    keys: Collection[str],
+    user_ids: Collection[int | None],
+    post_id: int | None = None,
+) -> None:
     """Award after an event; a failure here must not fail what already committed."""
     try:
         award(keys, user_ids, post_id)
@@ -174,15 +207,15 @@ def on_vote_cast(
     """The voter may earn Supporter or Critic; the post's owner score badges.
 
     A vote changes one post's score, so only the score badges whose threshold
-    that score ``score`` (after the vote) reaches can be newly earned: most
-    votes check none (a vote was a third slower with all of them).
+    ``score`` (after the vote) reaches can be newly earned: most votes check
+    none, which keeps voting fast.
     """
     if value in (1, -1):
         _safely(["supporter" if value == 1 else "critic"], [voter_id])
-    keys = ASKER_VOTED if post_type == "question" else ANSWERER_VOTED
-    keys = [key for key in keys if score >= (BY_KEY[key].threshold or 0)]
-    if keys:
-        _safely(keys, [owner_id], post_id)
+    score_badges = ASKER_VOTED if post_type == "question" else ANSWERER_VOTED
+    reached = [k for k in score_badges if score >= (BY_KEY[k].threshold or 0)]
+    if reached:
+        _safely(reached, [owner_id], post_id)
 
 
 def on_answer_accepted(sender, question: Question, answer: Answer, **extra) -> None:
@@ -196,7 +229,7 @@ def on_answer_posted(sender, answer: Answer, **extra) -> None:
     _safely(["troubleshooter"], [answer.owner_id])
 
 
-def on_comment_added(sender, comment, **extra) -> None:
+def on_comment_added(sender, comment: Comment, **extra) -> None:
     """The commenter may earn Commentator."""
     _safely(["commentator"], [comment.owner_id])
 
@@ -211,7 +244,7 @@ def on_question_viewed(sender, question: Question, **extra) -> None:
     _safely(VIEWED, [question.owner_id], question.id)
 
 
-def connect(app: Flask) -> None:
+def connect() -> None:
     """Connect the receivers (signals are global; connecting twice is harmless)."""
     signals.vote_cast.connect(on_vote_cast)
     signals.answer_accepted.connect(on_answer_accepted)
@@ -268,15 +301,24 @@ def awards_page(badge: Badge, page: int, per_page: int) -> Page:
     result = paginate(stmt, page, per_page)
     posts = _posts({a.post_id for a in result.items if a.post_id is not None})
     questions = _posts({p.question_id for p in posts.values() if isinstance(p, Answer)})
-    items = []
-    for award_row in result.items:
-        post = posts.get(award_row.post_id)
-        question = questions.get(getattr(post, "question_id", None), post)
-        if post is None or post.is_deleted or question.is_deleted:
-            post = question = None
-        items.append((award_row, post, question))
-    result.items = items
+    result.items = [
+        (award_row, *_live_thread(posts.get(award_row.post_id), questions))
+        for award_row in result.items
+    ]
     return result
+
+
+def _live_thread(
+    post: Post | None, questions: dict[int, Post]
+) -> tuple[Post, Post] | tuple[None, None]:
+    """(post, its question) when both are live (a question is its own), else
+    (None, None)."""
+    if post is None or post.is_deleted:
+        return None, None
+    question = questions.get(post.question_id) if isinstance(post, Answer) else post
+    if question is None or question.is_deleted:
+        return None, None
+    return post, question
 
 
 def _posts(ids: set[int]) -> dict[int, Post]:

@@ -1,11 +1,9 @@
 """Comments under questions and answers."""
 
-from sqlalchemy import select
-
 from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Comment, Post, Question, User, utcnow
+from forum.models import Comment, Post, User, utcnow
 from forum.services import indexing, permissions, privileges
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
@@ -26,7 +24,7 @@ def _check_body(body: object) -> str:
 
 
 def add_comment(author: User | None, post: Post, body: object) -> Comment:
-    """Comment on a live post (15-600 characters).
+    """Comment on a live post (COMMENT_MIN_LENGTH-COMMENT_MAX_LENGTH characters).
 
     Raises AuthenticationRequired, PermissionDenied or ValidationError.
     """
@@ -35,8 +33,7 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
     if post.is_deleted:
         raise PermissionDenied("You cannot comment on a deleted post.")
     if not permissions.can_comment(author, post):
-        question = post if isinstance(post, Question) else post.question
-        if question.is_locked:
+        if permissions.question_of(post).is_locked:
             raise PermissionDenied("This question is locked; comments are closed.")
         privileges.require(author, "comment")
     text = _check_body(body)
@@ -95,13 +92,3 @@ def delete_comment(actor: User | None, comment: Comment) -> None:
     comment.deleted_at = utcnow()
     indexing.touch(comment)
     db.session.commit()
-
-
-def comments_for(post: Post, viewer: User | None) -> list[Comment]:
-    """The comments on a post that the viewer may see, oldest first."""
-    rows = db.session.scalars(
-        select(Comment)
-        .where(Comment.post_id == post.id)
-        .order_by(Comment.created_at, Comment.id)
-    )
-    return [c for c in rows if permissions.can_view(viewer, c)]

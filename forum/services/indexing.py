@@ -2,17 +2,15 @@
 
 from forum import search
 from forum.extensions import db
-from forum.models import Comment, Post, Question
+from forum.models import Answer, Comment, Post
 
 
 def touch(obj: Post | Comment) -> None:
     """Queue the re-indexing of the question a post or comment belongs to."""
-    if isinstance(obj, Comment):
-        obj = obj.post
-    if isinstance(obj, Question):
-        if obj.id is None:
-            db.session.flush()
-        question_id = obj.id
-    else:
-        question_id = obj.question_id
-    search.enqueue(question_id)
+    post = obj.post if isinstance(obj, Comment) else obj
+    if isinstance(post, Answer):
+        search.enqueue(post.question_id)
+        return
+    if post.id is None:
+        db.session.flush()  # a new question gets its id
+    search.enqueue(post.id)

@@ -5,9 +5,10 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import lazyload
 
 from forum.extensions import db
-from forum.models import Answer, ImportRecord, Post, PostLink, Question, User
+from forum.models import Answer, ImportRecord, PostLink, Question, User
 from forum.services import permissions
 from forum.services.errors import NotFound
+from forum.services.questions import visible_post
 
 # Built once: every question page runs it.
 _LINKS_OF = select(PostLink.post_id, PostLink.related_post_id).where(
@@ -18,7 +19,9 @@ _LINKS_OF = select(PostLink.post_id, PostLink.related_post_id).where(
 )
 
 
-def linked_questions(question: Question, viewer: User | None, limit: int = 10):
+def linked_questions(
+    question: Question, viewer: User | None, limit: int = 10
+) -> list[Question]:
     """Live questions this one links to or is linked from (duplicates too),
     highest score first; two queries."""
     rows = db.session.execute(_LINKS_OF, {"post_id": question.id})
@@ -37,7 +40,7 @@ def linked_questions(question: Question, viewer: User | None, limit: int = 10):
     return [q for q in found if permissions.can_view(viewer, q)]
 
 
-def imported_post(site: str, source_id: int, viewer: User | None) -> Post:
+def imported_post(site: str, source_id: int, viewer: User | None) -> Question | Answer:
     """The post imported from ``site`` with that source id. Raises NotFound."""
     local = db.session.scalar(
         select(ImportRecord.local_id).where(
@@ -46,9 +49,7 @@ def imported_post(site: str, source_id: int, viewer: User | None) -> Post:
             ImportRecord.source_id == source_id,
         )
     )
-    post = db.session.get(Post, local) if local is not None else None
-    if post is None or not permissions.can_view(viewer, post):
-        raise NotFound("No post was imported with that id from that site.")
-    if isinstance(post, Answer) and not permissions.can_view(viewer, post.question):
+    post = visible_post(local, viewer) if local is not None else None
+    if post is None:
         raise NotFound("No post was imported with that id from that site.")
     return post

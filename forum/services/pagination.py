@@ -1,6 +1,7 @@
 """One page of a list, as pages and the API both show it."""
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +48,9 @@ def count_rows(count_stmt: Select) -> int:
     """Run a count, or reuse the same count made in the last
     LIST_COUNT_CACHE_SECONDS by this process (0 turns the cache off).
 
-    Counting every live question of a large tag took 64 ms at 100,000
-    questions, more than the rest of its page; a list's total may lag a new
-    post by that many seconds, as on Stack Overflow.
+    Counting every live question of a large tag costs more than the rest of
+    its page; a list's total may lag a new post by that many seconds, as on
+    Stack Overflow.
     """
     counts = app_cache("list_counts", "LIST_COUNT_CACHE_SECONDS")
     if counts is None:
@@ -62,10 +63,10 @@ def count_rows(count_stmt: Select) -> int:
     return total
 
 
-def _statement_key(stmt: Select):
+def _statement_key(stmt: Select[Any]) -> Hashable:
     """What identifies a statement and its parameter values: SQLAlchemy's own
-    cache key (compiling the statement to SQL for a key took 0.6 ms a list
-    page), else the compiled SQL and parameters."""
+    cache key (cheaper than compiling the statement to SQL), else the compiled
+    SQL and parameters."""
     cache_key = stmt._generate_cache_key()
     if cache_key is not None:
         values = [bind.effective_value for bind in cache_key.bindparams]

@@ -20,14 +20,14 @@ def can_view(user: User | None, post: Post | Comment) -> bool:
 
 
 def can_edit(user: User | None, post: Post) -> bool:
-    """Owners edit their live posts; staff and the "edit" privilege (1000) any."""
+    """Owners edit their live posts; staff and the "edit" privilege any."""
     if post.is_deleted or user is None:
         return False
     return is_owner(user, post) or has_privilege(user, "edit")
 
 
 def can_retag(user: User | None, question: Question) -> bool:
-    """Whoever may edit a question, and the "retag" privilege (500), retag it."""
+    """Whoever may edit a question, and the "retag" privilege, retag it."""
     if question.is_deleted or user is None:
         return False
     return can_edit(user, question) or has_privilege(user, "retag")
@@ -51,22 +51,39 @@ def can_undelete(user: User | None, post: Post) -> bool:
     return is_staff(user) or (is_owner(user, post) and post.deleted_by_id == user.id)
 
 
+def answering_closed(question: Question) -> str | None:
+    """Why a live question takes no new answers (closed or locked), or None."""
+    if question.is_closed:
+        return "This question is closed and takes no new answers."
+    if question.is_locked:
+        return "This question is locked; answers are closed."
+    return None
+
+
 def can_answer(user: User | None, question: Question) -> bool:
     """Signed-in users answer live, open, unlocked questions."""
     return (
         user is not None
         and not question.is_deleted
-        and not question.is_closed
-        and not question.is_locked
+        and answering_closed(question) is None
     )
+
+
+def question_of(post: Post) -> Question:
+    """The question a post belongs to (a question belongs to itself)."""
+    if isinstance(post, Question):
+        return post
+    if isinstance(post, Answer):
+        return post.question
+    raise TypeError(f"{post!r} is neither a question nor an answer")
 
 
 def can_comment(user: User | None, post: Post) -> bool:
     """On live posts: owners, askers on their questions' answers, and the
-    "comment" privilege (50) everywhere."""
+    "comment" privilege everywhere."""
     if user is None or post.is_deleted:
         return False
-    question = post if isinstance(post, Question) else post.question
+    question = question_of(post)
     if question.is_locked:
         return False
     return (
@@ -86,14 +103,40 @@ def can_delete_comment(user: User | None, comment: Comment) -> bool:
     return can_edit_comment(user, comment)
 
 
+def voting_closed(post: Post) -> str | None:
+    """Why nobody may vote on ``post`` (it or its question is deleted, or the
+    question is locked), or None while it takes votes."""
+    if post.is_deleted:
+        return "You cannot vote on a deleted post."
+    question = question_of(post)
+    if question.is_deleted:
+        return "You cannot vote in a deleted question."
+    if question.is_locked:
+        return "This question is locked; votes are closed."
+    return None
+
+
+def voting_open(post: Post) -> bool:
+    """Whether ``post`` takes votes (a visitor's buttons lead to the login page)."""
+    return voting_closed(post) is None
+
+
+def vote_refusal(user: User, post: Post) -> str | None:
+    """Why ``user`` may not vote on ``post`` (their own, or voting is closed),
+    or None when they may."""
+    if is_owner(user, post):
+        return "You cannot vote on your own post."
+    return voting_closed(post)
+
+
 def can_vote(user: User | None, post: Post) -> bool:
-    """Signed-in users see vote buttons on other people's live posts (the
+    """Signed-in users vote on other people's posts while voting is open (the
     service checks the reputation each direction needs)."""
-    return user is not None and not post.is_deleted and not is_owner(user, post)
+    return user is not None and vote_refusal(user, post) is None
 
 
 def can_see_vote_counts(user: User | None) -> bool:
-    """Up and down counts are shown from the "view_vote_counts" privilege (500)."""
+    """Up and down counts are shown from the "view_vote_counts" privilege."""
     return has_privilege(user, "view_vote_counts")
 
 
@@ -105,10 +148,18 @@ def can_accept(user: User | None, answer: Answer) -> bool:
     return is_staff(user) or is_owner(user, question)
 
 
+def can_edit_profile(user: User | None, profile: User) -> bool:
+    """People edit their own profile; staff edit anyone's."""
+    return user is not None and (user.id == profile.id or user.is_staff)
+
+
+# Every can_* predicate, plus what templates ask besides.
 TEMPLATE_PREDICATES = {
-    name: func
-    for name, func in globals().items()
-    if name.startswith("can_") or name in ("is_owner", "is_staff", "rank_for")
+    name: func for name, func in globals().items() if name.startswith("can_")
+} | {
+    "is_owner": is_owner,
+    "is_staff": is_staff,
+    "voting_open": voting_open,
+    "has_privilege": has_privilege,
+    "rank_for": rank_for,
 }
-TEMPLATE_PREDICATES["has_privilege"] = has_privilege
-TEMPLATE_PREDICATES["rank_for"] = rank_for

@@ -2,8 +2,11 @@
 
 import difflib
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from forum import signals
 from forum.extensions import db
@@ -17,10 +20,20 @@ from forum.services.errors import (
     ValidationError,
 )
 from forum.services.pagination import Page, paginate
-from forum.services.questions import check_title_body, get_post
-from forum.services.retry import StaleState, with_retry
+from forum.services.questions import check_title_body, get_post, load_post
+from forum.services.retry import with_retry, write_or_retry
 from forum.services.tags import get_or_create_tags, parse_tags
 from forum.services.validation import clean_text, limit, raise_if
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """An edit's checked values: every field as it will be after the edit."""
+
+    title: str | None
+    body: str
+    tags: list[str]
+    summary: str
 
 
 def edit_post(
@@ -33,11 +46,11 @@ def edit_post(
 ) -> Revision:
     """Change a post's title, body or tags (None keeps a field) as a new revision.
 
-    Owners edit their posts; staff and the "edit" privilege (1000) edit any; the
-    "retag" privilege (500) changes a question's tags only. Titles and tags
-    belong to questions.
-    Raises AuthenticationRequired, PermissionDenied or ValidationError (also when
-    the edit changes nothing).
+    Owners edit their posts; staff and the "edit" privilege edit any; the
+    "retag" privilege changes a question's tags only. Titles and tags belong to
+    questions; lengths as for asking and answering, a summary within
+    EDIT_SUMMARY_MAX_LENGTH. Raises AuthenticationRequired, PermissionDenied or
+    ValidationError (also when the edit changes nothing).
     """
     if actor is None:
         raise AuthenticationRequired("Log in to edit.")
@@ -46,25 +59,47 @@ def edit_post(
         post.body_markdown,
     )
     full_edit = _require_edit_or_retag(actor, post, tags_only)
+    edit = _checked_edit(post, title, body, tags, summary)
+    text_changed = edit.body != post.body_markdown or (
+        isinstance(post, Question) and edit.title != post.title
+    )
+    if not full_edit and text_changed:
+        privileges.require(actor, "edit")  # retaggers change tags only
+    tags_changed = isinstance(post, Question) and set(edit.tags) != set(post.tag_names)
+    if not (text_changed or tags_changed):
+        raise ValidationError(
+            {"body": "Your edit changes nothing; change the text before saving."}
+        )
+    now = utcnow()
+    _apply_edit(post, edit, now)
+    revision = _add_revision(post, actor, edit, now)
+    indexing.touch(post)
+    db.session.commit()
+    signals.post_edited.send(None, post=post, editor=actor)
+    return revision
+
+
+def _checked_edit(
+    post: Post, title: object, body: object, tags: object, summary: object
+) -> _Edit:
+    """Validate the fields given (None keeps a field). Raises ValidationError."""
     errors: dict[str, str] = {}
-    is_question = isinstance(post, Question)
-    if not is_question and (title is not None or tags is not None):
-        field = "title" if title is not None else "tags"
-        errors[field] = "Only questions have a title and tags."
-    new_title = post.title if is_question else None
-    new_body = post.body_markdown
-    if is_question:
-        t, b = check_title_body(
+    new_title: str | None = None
+    names: list[str] = []
+    if isinstance(post, Question):
+        new_title, new_body = check_title_body(
             errors,
             post.title if title is None else title,
             post.body_markdown if body is None else body,
         )
-        new_title, new_body = t, b
         names = post.tag_names if tags is None else parse_tags(errors, tags)
     else:
+        if title is not None or tags is not None:
+            field = "title" if title is not None else "tags"
+            errors[field] = "Only questions have a title and tags."
+        new_body = post.body_markdown
         if body is not None:
             new_body = check_answer_body(errors, body)
-        names = []
     note = clean_text(
         errors,
         "summary",
@@ -73,27 +108,25 @@ def edit_post(
         label="Edit summary",
     )
     raise_if(errors)
-    if not full_edit and (new_body != post.body_markdown or new_title != post.title):
-        # Retaggers change tags only.
-        privileges.require(actor, "edit")
-    changed = new_body != post.body_markdown or (
-        is_question and (new_title != post.title or set(names) != set(post.tag_names))
-    )
-    if not changed:
-        raise ValidationError(
-            {"body": "Your edit changes nothing; change the text before saving."}
-        )
-    now = utcnow()
-    if is_question:
-        post.title = new_title
-        post.tags = get_or_create_tags(names)
-    if new_body != post.body_markdown:
-        post.body_markdown = new_body
-        post.body_html = str(render_markdown(new_body))
+    return _Edit(new_title, new_body, names, note)
+
+
+def _apply_edit(post: Post, edit: _Edit, now: datetime) -> None:
+    """Set the post's fields and activity times to the edit's."""
+    if isinstance(post, Question):
+        post.title = edit.title
+        post.tags = get_or_create_tags(edit.tags)
+    if edit.body != post.body_markdown:
+        post.body_markdown = edit.body
+        post.body_html = str(render_markdown(edit.body))
     post.last_edited_at = now
     post.last_activity_at = now
     if isinstance(post, Answer):
         post.question.last_activity_at = now
+
+
+def _add_revision(post: Post, author: User, edit: _Edit, now: datetime) -> Revision:
+    """Add the post's next revision, a snapshot of the edit."""
     number = (
         db.session.scalar(
             select(func.max(Revision.number)).where(Revision.post_id == post.id)
@@ -103,28 +136,27 @@ def edit_post(
     revision = Revision(
         post=post,
         number=number,
-        author=actor,
+        author=author,
         created_at=now,
-        summary=note,
-        title=new_title,
-        body_markdown=new_body,
-        tags=" ".join(names),
+        summary=edit.summary,
+        title=edit.title,
+        body_markdown=edit.body,
+        tags=" ".join(edit.tags),
     )
     db.session.add(revision)
-    indexing.touch(post)
-    db.session.commit()
-    signals.post_edited.send(None, post=post, editor=actor)
     return revision
 
 
-def editable_post(post_id: int, actor: User | None) -> Post:
+def editable_post(post_id: int, actor: User | None) -> Question | Answer:
     """Return a post for its edit form. Raises NotFound or PermissionDenied."""
     post = get_post(post_id, actor)
     _require_edit_or_retag(actor, post)
     return post
 
 
-def _require_edit_or_retag(actor: User, post: Post, tags_only: bool = True) -> bool:
+def _require_edit_or_retag(
+    actor: User | None, post: Post, tags_only: bool = True
+) -> bool:
     """Check the actor may edit (True) or at least retag (False) the post.
 
     Raises PermissionDenied naming the lowest privilege that would allow the
@@ -143,16 +175,19 @@ def _require_edit_or_retag(actor: User, post: Post, tags_only: bool = True) -> b
 
 
 DELETE_REASONS = ("", "spam", "offensive", "duplicate", "obsolete", "other")
+# Staff only: they cost the owner the "spam_penalty" reputation event.
+PENALTY_REASONS = ("spam", "offensive")
+ALL_POST_KINDS = reputation.VOTE_KINDS + reputation.ACCEPT_KINDS
 
 
 def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
     """Soft-delete a post (hidden from everyone but its owner and staff).
 
     Owners delete their answers and their questions without answers; staff
-    delete anything, and staff deleting as spam/offensive costs the owner 100.
-    The post's reputation events are reversed; deleting the accepted answer
-    un-accepts it. Raises AuthenticationRequired, PermissionDenied or
-    ValidationError (bad reason).
+    delete anything, and staff deleting as spam/offensive charges the owner
+    the "spam_penalty" event. The post's reputation events are reversed;
+    deleting the accepted answer un-accepts it. Raises AuthenticationRequired,
+    PermissionDenied or ValidationError (bad reason).
     """
     if actor is None:
         raise AuthenticationRequired("Log in to delete.")
@@ -161,55 +196,56 @@ def delete_post(actor: User | None, post: Post, reason: object = None) -> None:
         raise ValidationError(
             {"reason": f"Reason must be one of: {', '.join(DELETE_REASONS[1:])}."}
         )
-    if reason in ("spam", "offensive") and not actor.is_staff:
+    if reason in PENALTY_REASONS and not actor.is_staff:
         raise PermissionDenied("Only staff delete posts as spam or offensive.")
+    checked = str(reason)
     actor_id, post_id = actor.id, post.id
-
-    def work() -> None:
-        target = db.session.get(Post, post_id)
-        _check_deletable(actor, target)
-        # Conditional write: a concurrent delete makes this match nothing.
-        done = db.session.execute(
-            update(Post)
-            .where(Post.id == post_id, Post.deleted_at.is_(None))
-            .values(
-                deleted_at=utcnow(),
-                deleted_by_id=actor_id,
-                deleted_reason=reason or None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:
-            raise StaleState()
-        touched = reputation.reverse(
-            reputation.live_events(post_id, ALL_POST_KINDS), actor_id
-        )
-        if isinstance(target, Answer):
-            question = target.question
-            bump_answer_count(question, -1)
-            # In SQL, not on the loaded copy: that may predate a concurrent
-            # accept of this answer, which would then stay accepted.
-            db.session.execute(
-                update(Question)
-                .where(
-                    Question.id == question.id, Question.accepted_answer_id == post_id
-                )
-                .values(accepted_answer_id=None, accepted_by=None)
-                .execution_options(synchronize_session=False)
-            )
-            db.session.expire(question, ["accepted_answer_id", "accepted_by"])
-        if reason in ("spam", "offensive"):
-            reputation.record(target.owner_id, "spam_penalty", post_id, actor_id)
-            touched.add(target.owner_id)
-        reputation.refresh_caches(touched)
-        indexing.touch(target)
-        db.session.commit()
-
-    with_retry(work)
+    with_retry(lambda: _apply_delete(actor, actor_id, post_id, checked))
     db.session.refresh(post)
 
 
+def _apply_delete(actor: User, actor_id: int, post_id: int, reason: str) -> None:
+    """One attempt at deleting: mark the post, reverse what it earned; commit."""
+    target = load_post(Post, post_id)
+    _check_deletable(actor, target)
+    # Conditional write: a concurrent delete makes this match nothing.
+    write_or_retry(
+        update(Post)
+        .where(Post.id == post_id, Post.deleted_at.is_(None))
+        .values(
+            deleted_at=utcnow(), deleted_by_id=actor_id, deleted_reason=reason or None
+        )
+    )
+    touched = reputation.reverse(
+        reputation.live_events(post_id, ALL_POST_KINDS), actor_id
+    )
+    if isinstance(target, Answer):
+        _remove_answer(target)
+    if reason in PENALTY_REASONS:
+        penalty = reputation.record(target.owner_id, "spam_penalty", post_id, actor_id)
+        touched |= reputation.users_of([penalty])
+    reputation.refresh_caches(touched)
+    indexing.touch(target)
+    db.session.commit()
+
+
+def _remove_answer(answer: Answer) -> None:
+    """Take a deleted answer off its question's count and acceptance."""
+    question = answer.question
+    bump_answer_count(question, -1)
+    # In SQL, not on the loaded copy: that may predate a concurrent accept of
+    # this answer, which would then stay accepted.
+    db.session.execute(
+        update(Question)
+        .where(Question.id == question.id, Question.accepted_answer_id == answer.id)
+        .values(accepted_answer_id=None, accepted_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(question, ["accepted_answer_id", "accepted_by"])
+
+
 def _check_deletable(actor: User, post: Post) -> None:
+    """Raise PermissionDenied, saying why, unless ``actor`` may delete ``post``."""
     if permissions.can_delete(actor, post):
         return
     if post.is_deleted:
@@ -230,57 +266,56 @@ def undelete_post(actor: User | None, post: Post) -> None:
     if actor is None:
         raise AuthenticationRequired("Log in to undelete.")
     actor_id, post_id = actor.id, post.id
-
-    def work() -> None:
-        target = db.session.get(Post, post_id)
-        if not permissions.can_undelete(actor, target):
-            raise PermissionDenied("You cannot undelete this post.")
-        done = db.session.execute(
-            update(Post)
-            .where(Post.id == post_id, Post.deleted_at.is_not(None))
-            .values(deleted_at=None, deleted_by_id=None, deleted_reason=None)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:
-            raise StaleState()
-        touched = reputation.reverse(
-            reputation.live_events(post_id, reputation.PENALTY_KINDS), actor_id
-        )
-        # The question's row before any user's (the lock order of accepting).
-        if isinstance(target, Answer):
-            bump_answer_count(target.question, +1)
-        # Votes still stand: pay what they earn again (as of now), with every
-        # user involved locked in id order first.
-        votes = list(db.session.scalars(select(Vote).where(Vote.post_id == post_id)))
-        reputation.lock_users([target.owner_id] + [vote.user_id for vote in votes])
-        for vote in votes:
-            touched |= voting.vote_events(target, vote.user_id, vote.value)
-        reputation.refresh_caches(touched)
-        indexing.touch(target)
-        db.session.commit()
-
-    with_retry(work)
+    with_retry(lambda: _apply_undelete(actor, actor_id, post_id))
     db.session.refresh(post)
 
 
-ALL_POST_KINDS = reputation.VOTE_KINDS + reputation.ACCEPT_KINDS
+def _apply_undelete(actor: User, actor_id: int, post_id: int) -> None:
+    """One attempt at restoring: unmark the post, pay its votes again; commit."""
+    target = load_post(Post, post_id)
+    if not permissions.can_undelete(actor, target):
+        raise PermissionDenied("You cannot undelete this post.")
+    write_or_retry(
+        update(Post)
+        .where(Post.id == post_id, Post.deleted_at.is_not(None))
+        .values(deleted_at=None, deleted_by_id=None, deleted_reason=None)
+    )
+    touched = reputation.reverse(
+        reputation.live_events(post_id, reputation.PENALTY_KINDS), actor_id
+    )
+    # The question's row before any user's (the lock order of accepting).
+    if isinstance(target, Answer):
+        bump_answer_count(target.question, +1)
+    touched |= _pay_standing_votes(target)
+    reputation.refresh_caches(touched)
+    indexing.touch(target)
+    db.session.commit()
+
+
+def _pay_standing_votes(post: Post) -> set[int]:
+    """Pay what the post's votes earn (as of now); return the users touched."""
+    # Votes survive a delete; every user involved is locked in id order first.
+    votes = list(db.session.scalars(select(Vote).where(Vote.post_id == post.id)))
+    reputation.lock_users([post.owner_id] + [vote.user_id for vote in votes])
+    touched: set[int] = set()
+    for vote in votes:
+        touched |= voting.vote_events(post, vote.user_id, vote.value)
+    return touched
+
+
+def _revisions_of(post: Post) -> Select[tuple[Revision]]:
+    """A post's revisions, oldest (number 1) first."""
+    return select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
 
 
 def list_revisions(post: Post) -> list[Revision]:
     """All revisions of a post, oldest (number 1) first."""
-    return list(
-        db.session.scalars(
-            select(Revision)
-            .where(Revision.post_id == post.id)
-            .order_by(Revision.number)
-        )
-    )
+    return list(db.session.scalars(_revisions_of(post)))
 
 
 def revisions_page(post: Post, page: int, per_page: int) -> Page:
     """One page of a post's revisions, oldest (number 1) first."""
-    stmt = select(Revision).where(Revision.post_id == post.id).order_by(Revision.number)
-    return paginate(stmt, page, per_page)
+    return paginate(_revisions_of(post), page, per_page)
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -300,12 +335,13 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     return parts
 
 
-def revision_diffs(revisions: list[Revision]) -> list[dict]:
-    """Pair each revision with word diffs (title, body, tags) against the previous."""
+def revision_diffs(revisions: list[Revision]) -> list[dict[str, Any]]:
+    """Pair each revision with word diffs (title, body, tags) against the previous,
+    newest first."""
     result = []
     previous = None
     for rev in revisions:
-        entry = {"revision": rev}
+        entry: dict[str, Any] = {"revision": rev}
         if previous is not None:
             entry["title"] = word_diff(previous.title or "", rev.title or "")
             entry["body"] = word_diff(previous.body_markdown, rev.body_markdown)

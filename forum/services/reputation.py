@@ -1,14 +1,16 @@
 """The reputation ledger: append-only events, reversals, the cached total.
 
 Callers run inside a service's transaction and commit; nothing here commits
-except ``rebuild_caches``. Lock order, to avoid deadlocks on PostgreSQL: the
-post row first (callers), then user rows in id order (``refresh_caches``).
+except ``grant`` and ``rebuild_caches``. Lock order, to avoid deadlocks on
+PostgreSQL: the post row first (callers), then user rows in id order
+(``refresh_caches``).
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from flask import current_app
-from sqlalchemy import DateTime, bindparam, exists, func, select, update
+from sqlalchemy import DateTime, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased, selectinload, with_polymorphic
 
 from forum.extensions import db
@@ -33,6 +35,11 @@ DESCRIPTIONS = {
 }
 
 
+def reputation_for(ledger_total: int) -> int:
+    """The reputation a ledger sum gives: everyone starts at 1 and never goes below."""
+    return max(1, 1 + ledger_total)
+
+
 def delta_for(kind: str) -> int:
     """The configured delta of an event kind."""
     return current_app.config["REPUTATION"][kind]
@@ -42,8 +49,8 @@ def _day_start(now: datetime) -> datetime:
     return datetime.combine(now.date(), time.min)
 
 
-# The hot statements of a vote, built once (building one took 0.5-0.8 ms,
-# more than running it): parameters are bound per call.
+# The hot statements of a vote, built once (building one costs more than
+# running it): parameters are bound per call.
 _original = aliased(ReputationEvent)
 _UPVOTES_SINCE = (
     select(func.coalesce(func.sum(ReputationEvent.delta), 0))
@@ -95,14 +102,24 @@ def record(
     kind: str,
     post_id: int | None = None,
     actor_id: int | None = None,
-    delta: int | None = None,
-    capped: bool = True,
 ) -> ReputationEvent | None:
-    """Add one event (upvotes honour the daily cap; what it withholds is lost)."""
+    """Add one event of ``kind`` at its configured delta (upvotes honour the
+    daily cap; what it withholds is lost); None for a post without an owner."""
     if user_id is None:
         return None
+    return _add_event(user_id, kind, delta_for(kind), post_id, actor_id)
+
+
+def _add_event(
+    user_id: int,
+    kind: str,
+    amount: int,
+    post_id: int | None = None,
+    actor_id: int | None = None,
+    capped: bool = True,
+) -> ReputationEvent:
+    """Write one event, cut to the room left under the daily cap if ``capped``."""
     now = utcnow()
-    amount = delta_for(kind) if delta is None else delta
     if capped and kind in UPVOTE_KINDS and amount > 0:
         # Concurrent upvotes to one user take turns here (PostgreSQL), so two of
         # them cannot both spend the same room under the cap.
@@ -124,7 +141,14 @@ def record(
     return event
 
 
-def live_events(post_id: int, kinds, actor_id: int | None = None) -> list:
+def users_of(events: Iterable[ReputationEvent | None]) -> set[int]:
+    """The users whose ledgers these events (None: not recorded) changed."""
+    return {event.user_id for event in events if event is not None}
+
+
+def live_events(
+    post_id: int, kinds: Iterable[str], actor_id: int | None = None
+) -> list[ReputationEvent]:
     """Events on a post of these kinds that are not reversals and not reversed."""
     params = {"post_id": post_id, "kinds": list(kinds)}
     if actor_id is None:
@@ -156,11 +180,11 @@ def ledger_sum(user_id: int) -> int:
     return db.session.scalar(_LEDGER_SUM, {"user_id": user_id}) or 0
 
 
-def lock_users(user_ids) -> None:
+def lock_users(user_ids: Iterable[int | None]) -> None:
     """Lock these user rows in id order until the transaction ends (PostgreSQL)."""
     # FOR NO KEY UPDATE, not FOR UPDATE: inserting an event (or a vote) takes a
     # FOR KEY SHARE lock on the user row it references, which FOR UPDATE waits
-    # for, so two transactions paying one user deadlocked each other. Locking
+    # for, so two transactions paying one user would deadlock. Locking
     # a row again is a no-op. SQLite has no row locks (it serialises writers),
     # so nothing is sent there.
     if db.session.get_bind().dialect.name == "sqlite":
@@ -169,7 +193,7 @@ def lock_users(user_ids) -> None:
         db.session.execute(_LOCK_USER, {"user_id": user_id})
 
 
-def refresh_caches(user_ids) -> None:
+def refresh_caches(user_ids: Iterable[int | None]) -> None:
     """Recompute ``User.reputation`` for these users from the ledger.
 
     Locks the user rows in id order first (PostgreSQL), so the sum read next
@@ -179,7 +203,8 @@ def refresh_caches(user_ids) -> None:
         lock_users([user_id])
         total = ledger_sum(user_id)
         db.session.execute(
-            _SET_REPUTATION, {"user_id": user_id, "new_reputation": max(1, 1 + total)}
+            _SET_REPUTATION,
+            {"user_id": user_id, "new_reputation": reputation_for(total)},
         )
     # Loaded User objects must not keep the old value.
     for obj in list(db.session.identity_map.values()):
@@ -189,7 +214,7 @@ def refresh_caches(user_ids) -> None:
 
 def grant(user: User, delta: int, kind: str = "bonus") -> ReputationEvent:
     """Give (or take) reputation outside the voting rules (demo, imports)."""
-    event = record(user.id, kind, delta=delta, capped=False)
+    event = _add_event(user.id, kind, delta, capped=False)
     refresh_caches([user.id])
     db.session.commit()
     return event
@@ -214,7 +239,7 @@ def drift() -> list[tuple[int, str, int, int]]:
     )
     result = []
     for uid, name, cached, total in rows:
-        want = max(1, 1 + total)
+        want = reputation_for(total)
         if cached != want:
             result.append((uid, name, cached, want))
     return result
@@ -259,11 +284,11 @@ def history(user_id: int) -> list[tuple[date, int]]:
     for when, total in rows:
         running += total
         # SQLite returns the day as text, PostgreSQL as a date.
-        points.append((date.fromisoformat(str(when)[:10]), max(1, 1 + running)))
+        points.append((date.fromisoformat(str(when)[:10]), reputation_for(running)))
     return points
 
 
-def gains_since(since: datetime | None):
+def gains_since(since: datetime | None) -> Select:
     """A select of (user_id, gain) summed over events since ``since`` (None: all)."""
     stmt = select(
         ReputationEvent.user_id, func.sum(ReputationEvent.delta).label("gain")

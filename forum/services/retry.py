@@ -1,8 +1,9 @@
 """Run a unit of work again when a concurrent transaction got there first."""
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import CursorResult, Delete, Update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum.extensions import db
@@ -16,6 +17,23 @@ _TRANSIENT_SQLSTATES = {"40P01", "40001"}
 
 class StaleState(Exception):
     """A conditional write matched no row: someone changed it meanwhile."""
+
+
+def wrote_one(stmt: Update | Delete) -> bool:
+    """Run a conditional UPDATE or DELETE; whether it matched exactly one row.
+
+    Loaded objects are left as they are (the caller expires or refreshes them).
+    """
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    # Session.execute is typed with the base Result; DML returns a CursorResult.
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def write_or_retry(stmt: Update | Delete) -> None:
+    """Run a conditional write; raise StaleState (the unit runs again) unless it
+    matched exactly one row."""
+    if not wrote_one(stmt):
+        raise StaleState()
 
 
 def _transient(error: Exception) -> bool:

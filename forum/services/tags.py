@@ -2,14 +2,14 @@
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import Label, func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.models import Post, Tag, post_tag
 from forum.services.errors import BadRequest
 from forum.services.pagination import Page, paginate
-from forum.services.validation import limit, text_problem
+from forum.services.validation import is_text, limit, text_problem
 
 TAG_RE = re.compile(r"^[a-z0-9+#.-]+$")
 
@@ -17,22 +17,22 @@ TAG_RE = re.compile(r"^[a-z0-9+#.-]+$")
 def parse_tags(errors: dict[str, str], value: object) -> list[str]:
     """Split a "Tags" value (a string or a list) into unique tag names.
 
-    Names are separated by spaces or commas, lowercased, 1-35 characters of
-    ``[a-z0-9+#.-]``; 1-5 of them. Problems go into ``errors["tags"]``.
+    Names are separated by spaces or commas, lowercased, 1-TAG_MAX_LENGTH
+    characters of ``[a-z0-9+#.-]``; TAGS_MIN-TAGS_MAX of them. Problems go into
+    ``errors["tags"]``.
     """
     if isinstance(value, list):
-        if any(text_problem(item) for item in value):
+        if not all(is_text(item) for item in value):
             errors["tags"] = "Tags must be a list of text values."
             return []
         raw = " ".join(value)
     elif value is None:
         raw = ""
-    else:
-        problem = text_problem(value)
-        if problem:
-            errors["tags"] = f"Tags {problem}."
-            return []
+    elif is_text(value):
         raw = value
+    else:
+        errors["tags"] = f"Tags {text_problem(value)}."
+        return []
     names: list[str] = []
     for part in re.split(r"[\s,]+", raw.lower()):
         if part and part not in names:
@@ -85,7 +85,7 @@ def names_by_post(post_ids: list[int]) -> dict[int, list[str]]:
     return result
 
 
-def question_count_column():
+def question_count_column() -> Label[int]:
     """Count of live questions per tag, as a labelled column expression."""
     return func.count(Post.id).label("question_count")
 
@@ -119,8 +119,3 @@ def list_tags(sort: str, page: int, per_page: int, name_filter: str = "") -> Pag
     else:
         stmt = stmt.order_by(Tag.name)
     return paginate(stmt, page, per_page, scalars=False)
-
-
-def get_tag(name: str) -> Tag | None:
-    """Return the tag with this name, or None."""
-    return db.session.scalar(select(Tag).where(Tag.name == name))

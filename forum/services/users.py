@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import ROLE_STAFF, ROLE_USER, User, utcnow
-from forum.services import reputation
+from forum.services import permissions, reputation
 from forum.services.errors import (
     BadRequest,
     Conflict,
@@ -20,9 +21,10 @@ from forum.services.errors import (
     ValidationError,
 )
 from forum.services.pagination import Page, paginate
-from forum.services.validation import clean_text, limit, raise_if, text_problem
+from forum.services.validation import clean_text, is_text, limit, raise_if
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+WEBSITE_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 
 def _check_username(errors: dict[str, str], username: object) -> str:
@@ -72,9 +74,21 @@ def _check_password(errors: dict[str, str], password: object, field="password") 
     return text
 
 
+def _check_website(errors: dict[str, str], website: object) -> str:
+    """An http(s) address within WEBSITE_MAX_LENGTH, or empty."""
+    site = clean_text(
+        errors, "website", website, max_len=limit("WEBSITE_MAX_LENGTH"), label="Website"
+    )
+    if site and not WEBSITE_RE.match(site):
+        errors["website"] = "Website must be an http:// or https:// address."
+    return site
+
+
 def hash_password(secret: str) -> str:
     """Hash a password with the configured scrypt parameters."""
-    return generate_password_hash(secret, method=limit("PASSWORD_HASH_METHOD"))
+    return generate_password_hash(
+        secret, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
 
 
 def username_taken(username: str, exclude_id: int | None = None) -> bool:
@@ -98,8 +112,9 @@ def register_user(
 ) -> User:
     """Create an account.
 
-    Rules: username 3-30 of ``[A-Za-z0-9._-]``, unique case-insensitively; a
-    syntactically valid, unused email; a password of at least 10 characters.
+    Rules: username USERNAME_MIN_LENGTH-USERNAME_MAX_LENGTH of ``[A-Za-z0-9._-]``,
+    unique case-insensitively; a syntactically valid, unused email; a password
+    of PASSWORD_MIN_LENGTH-PASSWORD_MAX_LENGTH characters.
     Raises ValidationError, or Conflict (409) for a taken username or email.
     """
     errors: dict[str, str] = {}
@@ -130,7 +145,7 @@ def register_user(
 
 def authenticate(login: object, password: object) -> User | None:
     """Return the user whose username or email and password match, else None."""
-    if text_or_none(login) is None or text_or_none(password) is None:
+    if not (is_text(login) and is_text(password)):
         return None
     login = login.strip()
     stmt = select(User).where(
@@ -144,11 +159,6 @@ def authenticate(login: object, password: object) -> User | None:
     if not check_password_hash(user.password_hash, password):
         return None
     return user
-
-
-def text_or_none(value: object) -> str | None:
-    """Return ``value`` if it is storable text, else None."""
-    return None if text_problem(value) else value
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
@@ -173,11 +183,6 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def can_edit_profile(actor: User | None, user: User) -> bool:
-    """The owner and staff may edit a profile."""
-    return actor is not None and (actor.id == user.id or actor.is_staff)
-
-
 def update_profile(
     actor: User | None,
     user: User,
@@ -192,7 +197,7 @@ def update_profile(
     Raises PermissionDenied unless the actor is the user or staff;
     ValidationError for bad values; Conflict for an email in use.
     """
-    if not can_edit_profile(actor, user):
+    if not permissions.can_edit_profile(actor, user):
         raise PermissionDenied("You can only edit your own profile.")
     errors: dict[str, str] = {}
     changes: dict[str, str] = {}
@@ -211,13 +216,14 @@ def update_profile(
         )
     if location is not None:
         changes["location"] = clean_text(
-            errors, "location", location, max_len=100, label="Location"
+            errors,
+            "location",
+            location,
+            max_len=limit("LOCATION_MAX_LENGTH"),
+            label="Location",
         )
     if website is not None:
-        site = clean_text(errors, "website", website, max_len=200, label="Website")
-        if site and not re.match(r"^https?://[^\s/$.?#][^\s]*$", site):
-            errors["website"] = "Website must be an http:// or https:// address."
-        changes["website"] = site
+        changes["website"] = _check_website(errors, website)
     if email is not None:
         address = _check_email(errors, email)
         if "email" not in errors and email_taken(address, exclude_id=user.id):
@@ -243,7 +249,7 @@ def change_password(
     if actor is None or actor.id != user.id:
         raise PermissionDenied("You can only change your own password.")
     errors: dict[str, str] = {}
-    if text_or_none(current) is None or not check_password_hash(
+    if not is_text(current) or not check_password_hash(
         user.password_hash or _DUMMY_HASH, current
     ):
         errors["current_password"] = "Current password is not correct."
@@ -251,16 +257,21 @@ def change_password(
     if "new_password" not in errors and new != confirm:
         errors["confirm_password"] = "The two new passwords do not match."
     raise_if(errors)
-    user.password_hash = hash_password(secret)
-    user.session_version += 1
-    db.session.commit()
+    _store_password(user, secret)
 
 
 def set_password(user: User, password: object) -> None:
-    """Set a password without the current one (CLI and admin use)."""
+    """Set a password without the current one (``flask --app forum users
+    set-password``); signs out the user's sessions. Raises ValidationError."""
     errors: dict[str, str] = {}
     secret = _check_password(errors, password)
     raise_if(errors)
+    _store_password(user, secret)
+
+
+def _store_password(user: User, secret: str) -> None:
+    """Save a checked password and sign out every session and "remember me"
+    cookie made with the old one."""
     user.password_hash = hash_password(secret)
     user.session_version += 1
     db.session.commit()

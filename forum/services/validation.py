@@ -1,5 +1,7 @@
 """Shared checks for user-supplied text; each returns the cleaned value."""
 
+from typing import TypeGuard
+
 from flask import current_app
 
 from forum.services.errors import ValidationError
@@ -18,6 +20,11 @@ def text_problem(value: object) -> str | None:
     return None
 
 
+def is_text(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is text that can be stored (see ``text_problem``)."""
+    return text_problem(value) is None
+
+
 def clean_text(
     errors: dict[str, str],
     field: str,
@@ -31,9 +38,8 @@ def clean_text(
     label = label or field.replace("_", " ").capitalize()
     if value is None:
         value = ""
-    problem = text_problem(value)
-    if problem:
-        errors[field] = f"{label} {problem}."
+    if not is_text(value):
+        errors[field] = f"{label} {text_problem(value)}."
         return ""
     text = value.strip() if strip else value
     text = text.replace("\r\n", "\n")
@@ -52,7 +58,7 @@ def clean_text(
 
 
 def limit(name: str) -> int:
-    """Read a numeric rule from the app config."""
+    """Read a length or count limit (``TITLE_MAX_LENGTH``...) from the app config."""
     return current_app.config[name]
 
 

@@ -5,8 +5,10 @@ ledger events commit together, and a lost race is retried from the start.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy.orm import QueryableAttribute
 
 from forum import signals
 from forum.extensions import db
@@ -18,7 +20,8 @@ from forum.services.errors import (
     PermissionDenied,
     ValidationError,
 )
-from forum.services.retry import StaleState, with_retry
+from forum.services.questions import load_post
+from forum.services.retry import with_retry, write_or_retry, wrote_one
 
 MAX_ID = 2**31 - 1
 
@@ -67,7 +70,7 @@ class VoteState:
 
 
 def vote_state(viewer: User | None, post_ids: list[int]) -> VoteState:
-    """The viewer's votes and, with "view_vote_counts" (500), up/down counts.
+    """The viewer's votes and, with the "view_vote_counts" privilege, up/down counts.
 
     At most two queries whatever the number of posts.
     """
@@ -75,106 +78,57 @@ def vote_state(viewer: User | None, post_ids: list[int]) -> VoteState:
     return VoteState(mine=my_votes(viewer, post_ids), counts=counts)
 
 
-def vote_events(post: Post, voter_id: int, value: int, capped: bool = True) -> set[int]:
+def vote_events(post: Post, voter_id: int, value: int) -> set[int]:
     """Write the ledger events a vote of ``value`` earns; return users touched."""
-    is_answer = post.type == "answer"
-    touched = set()
+    events = []
     if value == 1:
-        kind = "answer_upvoted" if is_answer else "question_upvoted"
-        reputation.record(post.owner_id, kind, post.id, voter_id, capped=capped)
-        touched.add(post.owner_id)
+        kind = "answer_upvoted" if isinstance(post, Answer) else "question_upvoted"
+        events.append(reputation.record(post.owner_id, kind, post.id, voter_id))
     elif value == -1:
-        reputation.record(post.owner_id, "post_downvoted", post.id, voter_id)
-        touched.add(post.owner_id)
-        if is_answer:
-            reputation.record(voter_id, "downvoted_answer", post.id, voter_id)
-            touched.add(voter_id)
-    return touched
+        events.append(
+            reputation.record(post.owner_id, "post_downvoted", post.id, voter_id)
+        )
+        if isinstance(post, Answer):
+            events.append(
+                reputation.record(voter_id, "downvoted_answer", post.id, voter_id)
+            )
+    return reputation.users_of(events)
 
 
-def _check_vote(actor: User | None, post: Post, value: object) -> None:
-    if actor is None:
-        raise AuthenticationRequired("Log in to vote.")
+def _check_vote(actor: User, post: Post, value: object) -> int:
+    """Return the vote value once ``actor`` may cast it on ``post``.
+
+    Raises ValidationError (not 1, -1 or 0) or PermissionDenied (why
+    ``permissions.can_vote`` says no, or the direction's privilege is missing).
+    """
     # bool is an int subclass and 1.0 == 1: only true integers count.
     if type(value) is not int or value not in (1, -1, 0):
         raise ValidationError({"value": "Vote value must be 1, -1 or 0."})
-    if permissions.is_owner(actor, post):
-        raise PermissionDenied("You cannot vote on your own post.")
-    if post.is_deleted:
-        raise PermissionDenied("You cannot vote on a deleted post.")
-    question = post if isinstance(post, Question) else post.question
-    if question.is_deleted:
-        raise PermissionDenied("You cannot vote in a deleted question.")
-    if question.is_locked:
-        raise PermissionDenied("This question is locked; votes are closed.")
+    refusal = permissions.vote_refusal(actor, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if value == 1:
         privileges.require(actor, "vote_up")
     elif value == -1:
         privileges.require(actor, "vote_down")
+    return value
 
 
 def cast_vote(actor: User | None, post: Post, value: object) -> int:
     """Set the actor's vote on a post to +1, -1 or 0 (withdraw); return the score.
 
-    Rules: signed in; not your own, a deleted or a locked post; "vote up" (15)
-    or "vote down" (125) privilege (withdrawing needs none). One vote per user
-    and post is a database constraint; old events are reversed, new ones
-    written. Raises AuthenticationRequired, PermissionDenied or ValidationError.
+    Rules: signed in; ``permissions.can_vote`` (not your own post, voting open);
+    the "vote_up" or "vote_down" privilege (withdrawing needs none). One vote
+    per user and post is a database constraint; old events are reversed, new
+    ones written. Raises AuthenticationRequired, PermissionDenied or
+    ValidationError.
     """
-    _check_vote(actor, post, value)
+    if actor is None:
+        raise AuthenticationRequired("Log in to vote.")
+    checked = _check_vote(actor, post, value)
     voter_id, post_id = actor.id, post.id
     owner_id, post_type = post.owner_id, post.type
-
-    def work() -> int:
-        target = db.session.get(Post, post_id)
-        vote = db.session.scalar(
-            select(Vote).where(Vote.user_id == voter_id, Vote.post_id == post_id)
-        )
-        old = vote.value if vote else 0
-        if old == value:
-            # ``target`` may have been loaded before a concurrent vote committed.
-            return db.session.scalar(select(Post.score).where(Post.id == post_id))
-        if vote is None:
-            db.session.add(Vote(user_id=voter_id, post_id=post_id, value=value))
-            db.session.flush()
-        else:
-            # Conditional writes: if another request changed the vote first,
-            # nothing matches and the whole unit runs again.
-            stmt = (
-                delete(Vote) if value == 0 else update(Vote).values(value=value)
-            ).where(Vote.id == vote.id, Vote.value == old)
-            if (
-                db.session.execute(
-                    stmt.execution_options(synchronize_session=False)
-                ).rowcount
-                != 1
-            ):
-                raise StaleState()
-            db.session.expunge(vote)
-        # Conditional on the post being live: the check above may predate a
-        # concurrent delete, whose reversals would then miss this vote's events.
-        scored = db.session.execute(
-            update(Post)
-            .where(Post.id == post_id, Post.deleted_at.is_(None))
-            .values(score=Post.score + (value - old))
-            .execution_options(synchronize_session=False)
-        )
-        if scored.rowcount != 1:
-            db.session.rollback()
-            raise PermissionDenied("You cannot vote on a deleted post.")
-        # Lock both users a vote can pay in id order before paying either.
-        reputation.lock_users([target.owner_id, voter_id])
-        touched = reputation.reverse(
-            reputation.live_events(post_id, reputation.VOTE_KINDS, voter_id)
-        )
-        touched |= vote_events(target, voter_id, value)
-        reputation.refresh_caches(touched)
-        indexing.touch(target)
-        db.session.commit()
-        db.session.refresh(target, ["score"])
-        return target.score
-
-    score = with_retry(work)
+    score = with_retry(lambda: _apply_vote(post_id, voter_id, checked))
     # Ids, not the objects: the commit expired them, and reading one again
     # would cost a query per receiver.
     signals.vote_cast.send(
@@ -183,10 +137,64 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
         post_type=post_type,
         owner_id=owner_id,
         voter_id=voter_id,
-        value=value,
+        value=checked,
         score=score,
     )
     return score
+
+
+def _apply_vote(post_id: int, voter_id: int, value: int) -> int:
+    """One attempt at a vote: the vote row, the score, the ledger; commit.
+
+    Returns the post's score after it.
+    """
+    target = load_post(Post, post_id)
+    vote = db.session.scalar(
+        select(Vote).where(Vote.user_id == voter_id, Vote.post_id == post_id)
+    )
+    old = vote.value if vote else 0
+    if old == value:
+        # ``target`` may have been loaded before a concurrent vote committed.
+        return db.session.scalar(select(Post.score).where(Post.id == post_id)) or 0
+    _write_vote(vote, voter_id, post_id, value)
+    _add_to_score(post_id, value - old)
+    # Lock both users a vote can pay in id order before paying either.
+    reputation.lock_users([target.owner_id, voter_id])
+    touched = reputation.reverse(
+        reputation.live_events(post_id, reputation.VOTE_KINDS, voter_id)
+    )
+    touched |= vote_events(target, voter_id, value)
+    reputation.refresh_caches(touched)
+    indexing.touch(target)
+    db.session.commit()
+    db.session.refresh(target, ["score"])
+    return target.score
+
+
+def _write_vote(vote: Vote | None, voter_id: int, post_id: int, value: int) -> None:
+    """Insert, change or (value 0) delete the voter's vote row."""
+    if vote is None:
+        db.session.add(Vote(user_id=voter_id, post_id=post_id, value=value))
+        db.session.flush()
+        return
+    # Conditional writes: if another request changed the vote first, nothing
+    # matches and the whole unit runs again.
+    stmt = delete(Vote) if value == 0 else update(Vote).values(value=value)
+    write_or_retry(stmt.where(Vote.id == vote.id, Vote.value == vote.value))
+    db.session.expunge(vote)
+
+
+def _add_to_score(post_id: int, change: int) -> None:
+    """Add ``change`` to a live post's score. Raises PermissionDenied if deleted."""
+    # Conditional on the post being live: the check before the unit may predate
+    # a concurrent delete, whose reversals would then miss this vote's events.
+    if not wrote_one(
+        update(Post)
+        .where(Post.id == post_id, Post.deleted_at.is_(None))
+        .values(score=Post.score + change)
+    ):
+        db.session.rollback()
+        raise PermissionDenied("You cannot vote on a deleted post.")
 
 
 def accept_answer_id(
@@ -209,18 +217,6 @@ def accept_answer_id(
     return accept_answer(actor, question, answer)
 
 
-def _accept_events(question: Question, answer: Answer, actor_id: int) -> set[int]:
-    """+15 to the answerer (not on their own question), +2 to an accepting asker."""
-    touched = set()
-    if answer.owner_id is not None and answer.owner_id != question.owner_id:
-        reputation.record(answer.owner_id, "answer_accepted", answer.id, actor_id)
-        touched.add(answer.owner_id)
-        if actor_id == question.owner_id:
-            reputation.record(actor_id, "accepted_answer", answer.id, actor_id)
-            touched.add(actor_id)
-    return touched
-
-
 def accept_answer(
     actor: User | None, question: Question, answer: Answer | None
 ) -> Question:
@@ -233,91 +229,121 @@ def accept_answer(
     """
     if actor is None:
         raise AuthenticationRequired("Log in to accept an answer.")
-    if not (permissions.is_owner(actor, question) or permissions.is_staff(actor)):
-        raise PermissionDenied("Only the asker or staff can accept an answer.")
-    if question.is_deleted:
-        raise NotFound("This question has been deleted.")
-    if answer is not None:
-        if answer.question_id != question.id:
-            raise ValidationError(
-                {"answer_id": "That answer belongs to another question."}
-            )
-        if answer.is_deleted:
-            raise ValidationError({"answer_id": "That answer has been deleted."})
+    _check_accept(actor, question, answer)
     actor_id, question_id = actor.id, question.id
     answer_id = answer.id if answer else None
     by = "asker" if permissions.is_owner(actor, question) else "staff"
-
-    def work() -> Question:
-        # Read afresh: "nothing to do" decided on a copy loaded before a
-        # concurrent change would silently drop this request.
-        current = db.session.get(Question, question_id, populate_existing=True)
-        old_id = current.accepted_answer_id
-        old_by = current.accepted_by
-        # The asker confirming staff's choice earns the asker's +2; any other
-        # repeat of the current state changes nothing.
-        confirms = old_id == answer_id and old_by == "staff" and by == "asker"
-        if old_id == answer_id and not confirms:
-            return current
-        if answer_id is not None:
-            # A no-op write locks the answer while it is live (and starts the
-            # write transaction on SQLite): a concurrent delete either commits
-            # first and fails this, or runs after and sees the acceptance.
-            live = db.session.execute(
-                update(Post)
-                .where(Post.id == answer_id, Post.deleted_at.is_(None))
-                .values(score=Post.score)
-                .execution_options(synchronize_session=False)
-            )
-            if live.rowcount != 1:
-                db.session.rollback()
-                raise ValidationError({"answer_id": "That answer has been deleted."})
-        # Conditional write: only if nobody moved the acceptance (or, for a
-        # confirmation, changed who made it) meanwhile; else concurrent
-        # confirmations would each pay the asker's +2.
-        moved = db.session.execute(
-            update(Question)
-            .where(Question.id == question_id)
-            .where(
-                Question.accepted_answer_id.is_(None)
-                if old_id is None
-                else Question.accepted_answer_id == old_id
-            )
-            .where(
-                Question.accepted_by.is_(None)
-                if old_by is None
-                else Question.accepted_by == old_by
-            )
-            .values(accepted_answer_id=answer_id, accepted_by=by if answer_id else None)
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:
-            raise StaleState()
-        touched: set[int] = set()
-        if old_id is not None and old_id != answer_id:
-            touched |= reputation.reverse(
-                reputation.live_events(old_id, reputation.ACCEPT_KINDS), actor_id
-            )
-        new = db.session.get(Answer, answer_id) if answer_id else None
-        if new is not None and old_id != answer_id:
-            touched |= _accept_events(current, new, actor_id)
-        elif confirms and new.owner_id not in (None, actor_id):
-            reputation.record(actor_id, "accepted_answer", answer_id, actor_id)
-            touched.add(actor_id)
-        reputation.refresh_caches(touched)
-        indexing.touch(current)
-        db.session.commit()
-        db.session.refresh(current)
-        return current
-
-    result = with_retry(work)
+    result = with_retry(lambda: _apply_acceptance(question_id, answer_id, actor_id, by))
     if answer is not None:
         signals.answer_accepted.send(None, question=result, answer=answer, actor=actor)
     return result
 
 
-def get_votable_post(post_id: int, viewer: User | None) -> Post:
-    """Return a post the viewer may see, for voting. Raises NotFound."""
-    from forum.services.questions import get_post
+def _check_accept(actor: User, question: Question, answer: Answer | None) -> None:
+    """Raise unless ``actor`` may accept ``answer`` (None: un-accept) on
+    ``question``: PermissionDenied, NotFound or ValidationError."""
+    if not (permissions.is_owner(actor, question) or permissions.is_staff(actor)):
+        raise PermissionDenied("Only the asker or staff can accept an answer.")
+    if question.is_deleted:
+        raise NotFound("This question has been deleted.")
+    if answer is None:
+        return
+    if answer.question_id != question.id:
+        raise ValidationError({"answer_id": "That answer belongs to another question."})
+    if answer.is_deleted:
+        raise ValidationError({"answer_id": "That answer has been deleted."})
 
-    return get_post(post_id, viewer)
+
+def _apply_acceptance(
+    question_id: int, answer_id: int | None, actor_id: int, by: str
+) -> Question:
+    """One attempt at accepting: move the acceptance, settle its events; commit."""
+    # Read afresh: "nothing to do" decided on a copy loaded before a
+    # concurrent change would silently drop this request.
+    current = load_post(Question, question_id, fresh=True)
+    old_id, old_by = current.accepted_answer_id, current.accepted_by
+    # The asker confirming staff's choice earns the asker's "accepted_answer"
+    # event; any other repeat of the current state changes nothing.
+    confirms = old_id == answer_id and old_by == "staff" and by == "asker"
+    if old_id == answer_id and not confirms:
+        return current
+    if answer_id is not None:
+        _lock_live_answer(answer_id)
+    # Conditional write: only if nobody moved the acceptance (or, for a
+    # confirmation, changed who made it) meanwhile; else concurrent
+    # confirmations would each pay the asker's "accepted_answer" event.
+    write_or_retry(
+        update(Question)
+        .where(
+            Question.id == question_id,
+            _is(Question.accepted_answer_id, old_id),
+            _is(Question.accepted_by, old_by),
+        )
+        .values(accepted_answer_id=answer_id, accepted_by=by if answer_id else None)
+    )
+    touched = _settle_accept_events(current, old_id, answer_id, actor_id, confirms)
+    reputation.refresh_caches(touched)
+    indexing.touch(current)
+    db.session.commit()
+    db.session.refresh(current)
+    return current
+
+
+def _is(column: QueryableAttribute[Any], value: object) -> ColumnElement[bool]:
+    """``column`` holds ``value`` (IS NULL for None)."""
+    return column.is_(None) if value is None else column == value
+
+
+def _settle_accept_events(
+    question: Question,
+    old_id: int | None,
+    answer_id: int | None,
+    actor_id: int,
+    confirms: bool,
+) -> set[int]:
+    """Reverse the old acceptance's events and pay the new one's; return the
+    users touched. An asker confirming staff's choice earns only the asker's
+    event."""
+    touched: set[int] = set()
+    if old_id is not None and old_id != answer_id:
+        touched |= reputation.reverse(
+            reputation.live_events(old_id, reputation.ACCEPT_KINDS), actor_id
+        )
+    if answer_id is None:
+        return touched
+    new = load_post(Answer, answer_id)
+    if old_id != answer_id:
+        touched |= _accept_events(question, new, actor_id)
+    elif confirms and new.owner_id not in (None, actor_id):
+        reputation.record(actor_id, "accepted_answer", answer_id, actor_id)
+        touched.add(actor_id)
+    return touched
+
+
+def _lock_live_answer(answer_id: int) -> None:
+    """Lock the answer while it is live. Raises ValidationError if deleted."""
+    # A no-op write (it also starts the write transaction on SQLite): a
+    # concurrent delete either commits first and fails this, or runs after
+    # and sees the acceptance.
+    if not wrote_one(
+        update(Post)
+        .where(Post.id == answer_id, Post.deleted_at.is_(None))
+        .values(score=Post.score)
+    ):
+        db.session.rollback()
+        raise ValidationError({"answer_id": "That answer has been deleted."})
+
+
+def _accept_events(question: Question, answer: Answer, actor_id: int) -> set[int]:
+    """Pay "answer_accepted" to the answerer (not on their own question) and,
+    when the asker accepts, "accepted_answer" to the asker."""
+    if answer.owner_id is None or answer.owner_id == question.owner_id:
+        return set()
+    events = [
+        reputation.record(answer.owner_id, "answer_accepted", answer.id, actor_id)
+    ]
+    if actor_id == question.owner_id:
+        events.append(
+            reputation.record(actor_id, "accepted_answer", answer.id, actor_id)
+        )
+    return reputation.users_of(events)
