@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,7 @@ def create_app(
         static_folder=str(PROJECT_ROOT / "static"),
     )
     register_config(app, test_config)
+    register_json(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -63,6 +65,13 @@ def _instance_secret(instance: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def register_json(app: Flask) -> None:
+    """JSON keys in the order the serializers build them (the API contract's)."""
+    provider = DefaultJSONProvider(app)
+    provider.sort_keys = False
+    app.json = provider
 
 
 def register_extensions(app: Flask) -> None:

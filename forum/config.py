@@ -28,7 +28,6 @@ class DefaultConfig:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None  # valid for the session's life
     WTF_CSRF_SSL_STRICT = False  # the API also accepts cookie sessions behind proxies
-    JSON_SORT_KEYS = False
 
     # Accounts.
     USERNAME_MIN_LENGTH = 3
