@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Flask, abort, request
+from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -13,6 +13,15 @@ from forum.services.permissions import TEMPLATE_PREDICATES
 def viewer():
     """The signed-in user, or None for visitors (what services take)."""
     return current_user if current_user.is_authenticated else None
+
+
+def login_first(next_url: str):
+    """Send a visitor who posted an action to the login page, then to ``next_url``.
+
+    Not Flask-Login's own redirect: its ``next`` would be the POST-only action URL.
+    """
+    flash("Please log in to continue.", "info")
+    return redirect(url_for("auth.login", next=next_url))
 
 
 def page_arg(name: str = "page") -> int:

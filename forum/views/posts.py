@@ -7,7 +7,7 @@ from forum.models import Comment, Post, Question
 from forum.services import comments, posts, questions
 from forum.services.errors import ValidationError
 from forum.views.forms import CommentForm, EditPostForm, apply_errors
-from forum.views.helpers import viewer
+from forum.views.helpers import login_first, viewer
 
 bp = Blueprint("posts", __name__)
 
@@ -26,15 +26,6 @@ def post_url(post: Post, anchor: str | None = None) -> str:
 def comment_url(comment: Comment) -> str:
     """The question page, scrolled to ``comment``."""
     return post_url(comment.post, anchor=f"comment-{comment.id}")
-
-
-def login_first(next_url: str):
-    """Send a visitor who posted an action to the login page, then back to the post.
-
-    ``next`` is the post's page, not the POST-only action URL.
-    """
-    flash("Please log in to continue.", "info")
-    return redirect(url_for("auth.login", next=next_url))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from forum.services import answers, comments, links, questions, voting
 from forum.services.errors import BadRequest, ValidationError
 from forum.views.errors import json_error
 from forum.views.forms import AnswerForm, AskForm, CommentForm, apply_errors
-from forum.views.helpers import page_arg, viewer
+from forum.views.helpers import login_first, page_arg, viewer
 
 bp = Blueprint("questions", __name__)
 
@@ -28,13 +28,6 @@ def question_url(question: Question, **kwargs) -> str:
     return url_for(
         "questions.detail", question_id=question.id, slug=question.slug, **kwargs
     )
-
-
-def login_first(question: Question):
-    """Send a visitor to the login page, coming back to the question afterwards."""
-    # Not Flask-Login's own redirect: its "next" would be this POST-only URL.
-    flash("Please log in to continue.", "info")
-    return redirect(url_for("auth.login", next=question_url(question)))
 
 
 SOLVED_FILTERS = {"true": True, "false": False}
@@ -118,6 +111,9 @@ def render_detail(
     comment_post_id: int | None = None,
 ):
     """Render a question page; forms with errors are passed back to be re-shown."""
+    if answer_form is None and viewer() is not None:
+        # Visitors get no form: building one would start a session for its token.
+        answer_form = AnswerForm(formdata=None)
     thread_answers, thread_comments = questions.thread(question, viewer())
     post_ids = [question.id] + [answer.id for answer in thread_answers]
     return render_template(
@@ -126,7 +122,7 @@ def render_detail(
         answers=thread_answers,
         comments=thread_comments,
         votes=voting.vote_state(viewer(), post_ids),
-        answer_form=AnswerForm(formdata=None) if answer_form is None else answer_form,
+        answer_form=answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,
         related=search.related(question, limit=5),
@@ -163,7 +159,7 @@ def answer(question_id: int):
     """Post an answer, then show it on the question page."""
     question = questions.get_question(question_id, viewer())
     if viewer() is None:
-        return login_first(question)
+        return login_first(question_url(question))
     form = AnswerForm()
     try:
         new = answers.post_answer(viewer(), question, form.body.data)
@@ -180,7 +176,7 @@ def comment(post_id: int):
     post = questions.get_post(post_id, viewer())
     question = post.question if isinstance(post, Answer) else post
     if viewer() is None:
-        return login_first(question)
+        return login_first(question_url(question))
     form = CommentForm()
     try:
         new = comments.add_comment(viewer(), post, form.body.data)

@@ -9,11 +9,10 @@ import re
 
 from flask import Blueprint, flash, redirect, request
 
-from forum.extensions import csrf
 from forum.services import questions, voting
-from forum.views.helpers import viewer
+from forum.views.helpers import login_first, viewer
 from forum.views.posts import post_url
-from forum.views.questions import login_first, question_url
+from forum.views.questions import question_url
 
 bp = Blueprint("votes", __name__)
 
@@ -25,14 +24,14 @@ ID_RE = re.compile(r"[0-9]{1,10}")
 
 
 @bp.post("/posts/<int:post_id>/vote")
-@csrf.exempt  # checked below for signed-in voters; a visitor is only redirected
 def vote(post_id: int):
     """Vote up (1), down (-1) or withdraw (0), then back to the post."""
     actor = viewer()
     post = questions.get_post(post_id, actor)
     if actor is None:
-        return login_first(post if post.type == "question" else post.question)
-    csrf.protect()
+        return login_first(
+            question_url(post if post.type == "question" else post.question)
+        )
     raw = request.form.get("value", "")
     value = VOTE_VALUES.get(raw.strip(), raw)
     # A refusal (no privilege, own post, bad value) propagates to the error
@@ -48,7 +47,7 @@ def accept(question_id: int):
     actor = viewer()
     question = questions.get_question(question_id, actor)
     if actor is None:
-        return login_first(question)
+        return login_first(question_url(question))
     raw = request.form.get("answer_id", "").strip()
     answer_id = int(raw) if ID_RE.fullmatch(raw) else (raw or None)
     result = voting.accept_answer_id(actor, question, answer_id)
