@@ -1,13 +1,18 @@
 """Template filters and globals, and small helpers shared by views."""
 
+import re
 from datetime import datetime
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from forum.models import utcnow
+from forum.services.errors import BadRequest
 from forum.services.permissions import TEMPLATE_PREDICATES
+
+# At most nine ASCII digits: int() never sees "²", and no OFFSET overflows.
+WHOLE_NUMBER_RE = re.compile(r"[0-9]{1,9}")
 
 
 def viewer():
@@ -24,12 +29,29 @@ def login_first(next_url: str):
     return redirect(url_for("auth.login", next=next_url))
 
 
+def number_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    """Query parameter ``name`` as a whole number from ``low`` to ``high``
+    (``default`` when absent). Raises BadRequest (400) naming it otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if WHOLE_NUMBER_RE.fullmatch(raw):
+        value = int(raw)
+        if value >= low and (high is None or value <= high):
+            return value
+    if high is None:
+        message, hint = f"a whole number of at least {low}", f"≥ {low}"
+    else:
+        message, hint = f"a whole number from {low} to {high}", f"{low}-{high}"
+    raise BadRequest(f"{name} must be {message}.", {name: hint})
+
+
 def page_arg(name: str = "page") -> int:
-    """Read a page number from the query string; 404 when it is not a number ≥ 1."""
-    raw = request.args.get(name, "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
-        abort(404)
-    return int(raw)
+    """The page number ``name`` (1 when absent), for pages and the API alike.
+
+    Raises BadRequest (400) unless it is a whole number of at least 1.
+    """
+    return number_arg(name, 1, 1)
 
 
 def timeago(value: datetime | None) -> str:

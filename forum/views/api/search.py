@@ -5,22 +5,10 @@ from flask import current_app, request
 from forum import search
 from forum.models import Question
 from forum.search.query import MAX_QUERY_LENGTH
-from forum.services.pagination import check_page_args
 from forum.views.api import bp
-from forum.views.api.parsing import NUMBER_RE
+from forum.views.api.parsing import page_args
 
 SIMILAR_MAX = 10
-
-
-def _whole(raw: str) -> int | str:
-    return int(raw) if NUMBER_RE.fullmatch(raw) else raw
-
-
-def list_args(default: int, maximum: int) -> tuple[int, int]:
-    """``page`` (≥ 1) and ``per_page`` (1-maximum). Raises BadRequest."""
-    page = _whole(request.args.get("page", "1"))
-    per_page = _whole(request.args.get("per_page", str(default)))
-    return check_page_args(page, per_page, maximum)
 
 
 def text_arg(name: str, limit: int = MAX_QUERY_LENGTH) -> str:
@@ -64,7 +52,7 @@ def envelope(items: list, page: int, per_page: int, total: int) -> dict:
 def search_posts():
     """Search hits for ``q``; ``sort`` relevance, newest or votes."""
     config = current_app.config
-    page, per_page = list_args(config["SEARCH_PER_PAGE"], config["API_MAX_PER_PAGE"])
+    page, per_page = page_args(config["SEARCH_PER_PAGE"])
     sort = request.args.get("sort", "relevance")
     result = search.search(text_arg("q"), sort, page, per_page)
     items = [hit(h) for h in result.hits]
@@ -74,7 +62,7 @@ def search_posts():
 @bp.get("/similar")
 def similar_questions():
     """Up to 10 questions similar to a draft's ``title`` (and ``body``)."""
-    page, per_page = list_args(SIMILAR_MAX, SIMILAR_MAX)
+    page, per_page = page_args(SIMILAR_MAX, SIMILAR_MAX)
     title = text_arg("title")
     found = []
     if title.strip():
