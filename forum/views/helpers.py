@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from forum.models import utcnow
+from forum.search.query import MAX_QUERY_LENGTH
 from forum.services.errors import BadRequest
 from forum.services.permissions import TEMPLATE_PREDICATES
 
@@ -78,6 +79,14 @@ def isoformat(value: datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
+def size_text(size: int) -> str:
+    """A size in bytes in words: "1 MB", "512 KB", "100 bytes"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
 def trusted_html(value: str | None) -> Markup:
     """Mark a stored ``*_html`` column as safe: only for HTML that
     ``forum.markup.render_markdown`` produced (sanitised on save)."""
@@ -91,3 +100,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(isoformat, "isoformat")
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["viewer"] = viewer
+    app.jinja_env.globals["MAX_QUERY_LENGTH"] = MAX_QUERY_LENGTH

@@ -9,6 +9,8 @@ from forum.views.api import bp
 from forum.views.api.parsing import page_args
 
 SIMILAR_MAX = 10
+# How much of a draft's body the similar questions read.
+SIMILAR_BODY_LENGTH = 500
 
 
 def text_arg(name: str, limit: int = MAX_QUERY_LENGTH) -> str:
@@ -66,7 +68,7 @@ def similar_questions():
     title = text_arg("title")
     found = []
     if title.strip():
-        body = text_arg("body", 500)
+        body = text_arg("body", SIMILAR_BODY_LENGTH)
         found = search.similar(title, body, limit=SIMILAR_MAX)
     items = [
         {**question_summary(q), "is_solved": q.accepted_answer_id is not None}
