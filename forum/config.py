@@ -171,7 +171,6 @@ class DefaultConfig:
     # it reached this many matches, and ranks those; the total shown is then
     # "about" its extrapolation. 0: score every match.
     SEARCH_SCAN_MATCHES = 1000
-    SIMILAR_LIMIT = 10
     # Relevance ranking: multipliers applied to the top hits' text scores.
     SEARCH_BOOST_SOLVED = 0.15
     SEARCH_BOOST_SCORE = 0.05

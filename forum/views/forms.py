@@ -67,10 +67,6 @@ class PasswordForm(FlaskForm):
     confirm_password = PasswordField("Confirm new password")
 
 
-class ActionForm(FlaskForm):
-    """A button-only form (delete, undelete, log out): CSRF and nothing else."""
-
-
 def apply_errors(form: FlaskForm, fields: dict[str, str]) -> None:
     """Show service validation messages next to the matching form fields."""
     for name, message in fields.items():

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from forum.extensions import csrf
 from forum.services import tokens
+from forum.views.errors import json_error
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -34,7 +35,6 @@ def load_token_user(req):
 @bp.before_request
 def check_credentials_and_csrf():
     """A bad bearer token is a 401; cookie-session writes need a CSRF token."""
-    from forum.views.errors import json_error
 
     # Start from nothing: an app context (and so ``g``) may outlive one request,
     # as it does under the tests' ``app`` fixture.
