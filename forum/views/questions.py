@@ -1,5 +1,7 @@
 """Pages: question lists, asking, a question with its answers and comments."""
 
+from functools import partial
+
 from flask import (
     Blueprint,
     current_app,
@@ -17,7 +19,13 @@ from forum.models import Answer, Question
 from forum.services import answers, comments, links, questions, voting
 from forum.services.errors import BadRequest, ValidationError
 from forum.views.errors import json_error
-from forum.views.forms import AnswerForm, AskForm, CommentForm, apply_errors
+from forum.views.forms import (
+    AnswerForm,
+    AskForm,
+    CommentForm,
+    apply_errors,
+    form_page,
+)
 from forum.views.helpers import login_first, page_arg, viewer
 
 bp = Blueprint("questions", __name__)
@@ -75,17 +83,15 @@ def tagged(tag: str):
 def ask():
     """Ask a question; on success go to its page."""
     form = AskForm()
-    if form.validate_on_submit():
-        try:
-            question = questions.ask_question(
-                viewer(), form.title.data, form.body.data, form.tags.data
-            )
-        except ValidationError as error:
-            apply_errors(form, error.fields)
-            return render_template("questions/ask.html", form=form), error.status
-        flash("Your question is posted.", "success")
-        return redirect(question_url(question))
-    return render_template("questions/ask.html", form=form)
+
+    def save() -> str:
+        question = questions.ask_question(
+            viewer(), form.title.data, form.body.data, form.tags.data
+        )
+        return question_url(question)
+
+    page = partial(render_template, "questions/ask.html", form=form)
+    return form_page(form, page, save, "Your question is posted.")
 
 
 @bp.post("/preview")
