@@ -238,7 +238,9 @@ class _Export:
                 select(post_tag.c.tag_id, func.count())
                 .where(post_tag.c.post_id.in_(_live_question_ids()))
                 .group_by(post_tag.c.tag_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         for tag_id, name in db.session.execute(
             select(Tag.id, Tag.name).order_by(Tag.id)
@@ -467,7 +469,9 @@ def _comment_counts(post_ids: list[int]) -> dict[int, int]:
             select(Comment.post_id, func.count())
             .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
             .group_by(Comment.post_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 

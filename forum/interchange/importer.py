@@ -192,11 +192,12 @@ class Importer:
                     ImportRecord.site == self.site, ImportRecord.kind == kind
                 )
             )
-            self.maps[kind] = dict(rows.all())
+            self.maps[kind] = dict(rows.tuples().all())
         return self.maps[kind]
 
     def record(self, kind: str, pairs: Iterable[tuple[int, int]]) -> None:
         """Remember (source id, local id) pairs, in the database and here."""
+        pairs = list(pairs)
         rows = [
             {
                 "site": self.site,
@@ -209,7 +210,7 @@ class Importer:
         ]
         if rows:
             db.session.execute(insert(ImportRecord.__table__), rows)
-            self.mapping(kind).update((r["source_id"], r["local_id"]) for r in rows)
+            self.mapping(kind).update(pairs)
 
     def insert(self, model, rows: list[dict], keep_ids: bool = False) -> list[int]:
         """Insert rows in one statement; return their ids in order."""
@@ -262,7 +263,9 @@ class Importer:
                 select(ReputationEvent.user_id, func.sum(ReputationEvent.delta))
                 .where(ReputationEvent.kind == "imported")
                 .group_by(ReputationEvent.user_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         batch: list[tuple] = []
         for row in self.rows("Users.xml"):
@@ -365,7 +368,7 @@ class Importer:
 
     def load_tags(self) -> None:
         """The forum's tag ids by name (once)."""
-        self.tag_ids = dict(db.session.execute(select(Tag.name, Tag.id)).all())
+        self.tag_ids = dict(db.session.execute(select(Tag.name, Tag.id)).tuples().all())
         self.tags_before = set(self.tag_ids)
 
     def ensure_tags(self, first_use: dict[str, datetime]) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 # File name -> root element name, in the order an import reads them.
 FILES = {
@@ -147,7 +148,7 @@ class RowWriter:
         self.file.write(b"\xef\xbb\xbf")  # the dumps start with a BOM
         self.xml = XMLGenerator(self.file, "utf-8", short_empty_elements=True)
         self.xml.startDocument()  # the declaration and a newline
-        self.xml.startElement(self.root, {})
+        self.xml.startElement(self.root, AttributesImpl({}))
         return self
 
     def row(self, **attrs) -> None:
@@ -162,7 +163,7 @@ class RowWriter:
                 value = "True" if value else "False"
             clean[name] = xml_text(str(value))
         self.xml.ignorableWhitespace("\n  ")
-        self.xml.startElement("row", clean)
+        self.xml.startElement("row", AttributesImpl(clean))
         self.xml.endElement("row")
         self.count += 1
 

@@ -55,6 +55,16 @@ def page_arg(name: str = "page") -> int:
     return number_arg(name, 1, 1)
 
 
+def bool_arg(name: str) -> bool | None:
+    """A ``true``/``false`` query parameter (None when absent). Raises BadRequest."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false.", {name: "true|false"})
+    return raw == "true"
+
+
 def timeago(value: datetime | None) -> str:
     """Relative time in words: "just now", "5 mins ago", "3 days ago", a date."""
     if value is None:

@@ -17,7 +17,7 @@ from flask_login import login_required
 from forum import search
 from forum.models import Answer, Question
 from forum.services import answers, comments, links, questions, voting
-from forum.services.errors import BadRequest, ValidationError
+from forum.services.errors import ValidationError
 from forum.views.errors import json_error
 from forum.views.forms import (
     AnswerForm,
@@ -26,7 +26,7 @@ from forum.views.forms import (
     apply_errors,
     form_page,
 )
-from forum.views.helpers import login_first, page_arg, viewer
+from forum.views.helpers import bool_arg, login_first, page_arg, viewer
 
 bp = Blueprint("questions", __name__)
 
@@ -38,27 +38,17 @@ def question_url(question: Question, **kwargs) -> str:
     )
 
 
-SOLVED_FILTERS = {"true": True, "false": False}
-
-
-def solved_arg() -> str | None:
-    """The ``solved`` filter: "true", "false" or None. Raises BadRequest (400)."""
-    raw = request.args.get("solved")
-    if raw is not None and raw not in SOLVED_FILTERS:
-        raise BadRequest("solved must be true or false.", {"solved": "true|false"})
-    return raw
-
-
 def render_list(sort: str, tag: str | None = None):
     """Render one page of a question list (all questions or one tag's)."""
-    solved = solved_arg()
     page = questions.list_questions(
         sort=sort,
         tags=[tag] if tag else None,
-        solved=SOLVED_FILTERS.get(solved),
+        solved=bool_arg("solved"),
         page=page_arg(),
         per_page=current_app.config["QUESTIONS_PER_PAGE"],
     )
+    # The filter tabs compare and link with the value as given (checked above).
+    solved = request.args.get("solved")
     return render_template(
         "questions/list.html", page=page, sort=sort, tag=tag, solved=solved
     )

@@ -19,7 +19,7 @@ bp = Blueprint("votes", __name__)
 # Form values as the vote buttons send them; anything else goes to the service
 # as it came, which refuses it with a message.
 VOTE_VALUES = {"1": 1, "-1": -1, "0": 0}
-VOTE_DONE = {1: "Upvoted.", -1: "Downvoted.", 0: "Your vote was withdrawn."}
+VOTE_DONE = {"1": "Upvoted.", "-1": "Downvoted.", "0": "Your vote was withdrawn."}
 ID_RE = re.compile(r"[0-9]{1,10}")
 
 
@@ -33,11 +33,11 @@ def vote(post_id: int):
             question_url(post if post.type == "question" else post.question)
         )
     raw = request.form.get("value", "")
-    value = VOTE_VALUES.get(raw.strip(), raw)
+    key = raw.strip()
     # A refusal (no privilege, own post, bad value) propagates to the error
     # page: 403/422 with the service's message, and nothing is written.
-    voting.cast_vote(actor, post, value)
-    flash(VOTE_DONE[value], "success")
+    voting.cast_vote(actor, post, VOTE_VALUES.get(key, raw))
+    flash(VOTE_DONE[key], "success")
     return redirect(post_url(post))
 
 

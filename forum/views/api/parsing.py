@@ -94,13 +94,3 @@ def page_args(
         maximum or config["API_MAX_PER_PAGE"],
     )
     return page, per_page
-
-
-def bool_arg(name: str) -> bool | None:
-    """A ``true``/``false`` query parameter (None when absent). Raises BadRequest."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if raw not in ("true", "false"):
-        raise BadRequest(f"{name} must be true or false.", {name: "true|false"})
-    return raw == "true"
