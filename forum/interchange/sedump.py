@@ -8,6 +8,7 @@ element per line under a root such as ``<posts>``. Reading streams them with
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import XMLGenerator
@@ -42,6 +43,24 @@ _LICENCES = (
 _TAG_SPLIT = re.compile(r"[<>|]+")
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# progress(label, total) -> a context manager giving ``update(n)``.
+Progress = Callable[[str, int], AbstractContextManager]
+
+
+class _NoBar:
+    """The progress bar of a run without one."""
+
+    def update(self, n: int) -> None:
+        """Show nothing."""
+
+
+def progress_bar(
+    progress: Progress | None, label: str, total: int
+) -> AbstractContextManager:
+    """``progress(label, total)``, or a bar that shows nothing without one."""
+    return progress(label, total) if progress else nullcontext(_NoBar())
 
 
 class DumpError(Exception):

@@ -5,8 +5,8 @@ rows it shows and the relative times it prints ("5 mins ago"), so that HTML
 is kept per process under a key made of those values: any change to what it
 shows makes a new key, and there is nothing to invalidate. Signed-in viewers
 get controls of their own (their votes, edit links, comment forms) and are
-always rendered. Rendering a question page's ten answers with their comments
-and user cards was half of its time at 100,000 questions.
+always rendered. The cards (answers with their comments and user cards) are
+most of the work of a question page.
 
 A key holds every column of the post and comment rows, so new columns are
 covered; a card or row that starts showing another related row (beyond the

@@ -1,4 +1,4 @@
-"""The JSON API v1 (../shared/API.md): same services as the pages."""
+"""The JSON API v1 (described at /api/v1/openapi.json): same services as pages."""
 
 from flask import Blueprint, g, request
 from flask_login import current_user

@@ -31,7 +31,7 @@ def search_posts():
 
 @bp.get("/similar")
 def similar_questions():
-    """Up to 10 questions similar to a draft's ``title`` (and ``body``)."""
+    """Up to SIMILAR_MAX questions similar to a draft's ``title`` (and ``body``)."""
     page, per_page = page_args(SIMILAR_MAX, SIMILAR_MAX)
     title = text_arg("title")
     found = []

@@ -1,4 +1,4 @@
-"""Models to the API's JSON shapes (../shared/API.md, "Resources").
+"""Models to the API's JSON shapes, keys in the order /api/v1/openapi.json lists.
 
 List serialisers fetch the caller's votes in one query, never one per item.
 """
