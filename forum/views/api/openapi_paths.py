@@ -82,7 +82,7 @@ def query_param(name: str, schema: dict, description: str, **extra) -> dict:
 
 
 def _lengths(config: Mapping[str, Any], field: str) -> str:
-    """ "15-150 characters" from FIELD_MIN_LENGTH and FIELD_MAX_LENGTH."""
+    """Text such as "15-150 characters" from FIELD_MIN_LENGTH and FIELD_MAX_LENGTH."""
     low, high = config[f"{field}_MIN_LENGTH"], config[f"{field}_MAX_LENGTH"]
     return f"{low:,}-{high:,} characters"
 
