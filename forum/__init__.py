@@ -5,6 +5,31 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from forum import cli, search
+from forum.config import DefaultConfig
+from forum.extensions import csrf, db, login_manager, migrate
+from forum.services import badges
+from forum.services.users import load_session_user
+from forum.views import (
+    api,
+    auth,
+    caching,
+    errors,
+    fragments,
+    guards,
+    helpers,
+    posts,
+    questions,
+    tags,
+    votes,
+)
+from forum.views import badges as badge_pages
+from forum.views import help as help_pages
+from forum.views import search as search_pages
+from forum.views import users as user_pages
+from forum.views.api import load_token_user
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +48,7 @@ def create_app(
         static_folder=str(PROJECT_ROOT / "static"),
     )
     register_config(app, test_config)
+    register_json(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -35,8 +61,6 @@ def create_app(
 
 def register_config(app: Flask, test_config: dict | None) -> None:
     """Defaults, then instance/config.py, then FORUM_* variables, then overrides."""
-    from forum.config import DefaultConfig
-
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("FORUM")
@@ -65,10 +89,15 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def register_json(app: Flask) -> None:
+    """JSON keys in the order the serializers build them (the API contract's)."""
+    provider = DefaultJSONProvider(app)
+    provider.sort_keys = False
+    app.json = provider
+
+
 def register_extensions(app: Flask) -> None:
     """Bind db, migrations, login and CSRF to the app; connect badge receivers."""
-    from forum.extensions import csrf, db, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -76,67 +105,48 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
-
-    from forum.services import users
-
-    login_manager.user_loader(users.load_session_user)
-
-    from forum.views.api import load_token_user
-
+    login_manager.user_loader(load_session_user)
     login_manager.request_loader(load_token_user)
-
-    from forum.services import badges
-
     badges.connect()  # award badges right after the events that earn them
 
 
 def register_blueprints(app: Flask) -> None:
     """Pages and the JSON API."""
-    from forum.views import (
-        api,
+    pages = (
         auth,
-        badges,
-        help,
-        posts,
         questions,
-        search,
+        posts,
         tags,
-        users,
+        user_pages,
+        badge_pages,
         votes,
+        help_pages,
+        search_pages,
     )
-
-    for module in (auth, questions, posts, tags, users, badges, votes, help, search):
+    for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
 
 
 def register_http_caching(app: Flask) -> None:
     """ETags and 304 responses for anonymous pages."""
-    from forum.views.caching import conditional_get
-
-    app.after_request(conditional_get)
+    app.after_request(caching.conditional_get)
 
 
 def register_error_handlers(app: Flask) -> None:
     """Map service errors and HTTP errors to pages or JSON once."""
-    from forum.views import errors, guards
-
     errors.register(app)
     guards.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals used by the templates."""
-    from forum.views import fragments, helpers
-
     helpers.register(app)
     fragments.register(app)
 
 
 def register_search(app: Flask) -> None:
     """Index after commits; rebuild a missing or corrupt index on start."""
-    from forum import search
-
     search.init_app(app)
     if app.config["SEARCH_CHECK_ON_START"]:
         with app.app_context():
@@ -147,6 +157,4 @@ def register_search(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """``flask --app forum ...`` commands."""
-    from forum.cli import register
-
-    register(app)
+    cli.register(app)

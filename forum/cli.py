@@ -13,7 +13,9 @@ from flask.cli import AppGroup
 
 from forum import demo
 from forum.extensions import db
+from forum.interchange import exporter, importer
 from forum.models import ROLE_STAFF, ROLE_USER
+from forum.search import documents, indexer
 from forum.services import badge_rules, badges, maintenance, reputation, users
 from forum.services.errors import ServiceError
 
@@ -192,8 +194,6 @@ def award_badges() -> None:
 )
 def rebuild_search(procs: int) -> None:
     """Build a new index from the database and swap it in atomically."""
-    from forum.search import documents, indexer
-
     total = documents.live_question_count()
     with click.progressbar(length=total, label="Indexing questions") as bar:
         count = indexer.rebuild(progress=bar.update, procs=procs)
@@ -224,8 +224,6 @@ def rebuild_search(procs: int) -> None:
 )
 def sync_search(follow: bool, prune_days: float | None, wait: float) -> None:
     """Apply the outbox rows the index has not applied yet."""
-    from forum.search import indexer
-
     if indexer.ensure_index():
         click.echo("The index was missing or unreadable: rebuilt from the database.")
     if follow:
@@ -248,8 +246,6 @@ def sync_search(follow: bool, prune_days: float | None, wait: float) -> None:
 
 def follow_outbox(prune_days: float | None) -> None:
     """Drain every SEARCH_POLL_SECONDS until SIGTERM/SIGINT (then exit cleanly)."""
-    from forum.search import indexer
-
     stopping: list[int] = []
 
     def on_signal(signum, frame) -> None:
@@ -297,8 +293,6 @@ def follow_outbox(prune_days: float | None) -> None:
 @search_cli.command("check")
 def check_search() -> None:
     """Compare the database with the index: list differences, exit 1 if any."""
-    from forum.search import indexer
-
     problems = indexer.check()
     for problem in problems:
         click.echo(problem)
@@ -324,14 +318,12 @@ def _progress(label: str, total: int):
     help="The site the dump comes from, e.g. https://cardano.stackexchange.com "
     "(default: https:// and the folder's name).",
 )
-def import_stackexchange(folder: Path, site_url: str | None) -> None:
+def import_command(folder: Path, site_url: str | None) -> None:
     """Import a Stack Exchange dump FOLDER (Posts.xml, Users.xml, ...)."""
-    from forum.interchange.importer import ImportFailed, import_stackexchange
-
     site_url = site_url or f"https://{folder.resolve().name}"
     try:
-        report = import_stackexchange(folder, site_url, progress=_progress)
-    except ImportFailed as error:
+        report = importer.import_stackexchange(folder, site_url, progress=_progress)
+    except importer.ImportFailed as error:
         raise click.ClickException(str(error)) from None
     mode = "ids kept" if report.keep_ids else "new ids (source ids kept)"
     click.echo(f"\nImported {report.site} ({mode}):")
@@ -349,13 +341,11 @@ def import_stackexchange(folder: Path, site_url: str | None) -> None:
 
 @export_cli.command("stackexchange")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def export_stackexchange(folder: Path) -> None:
+def export_command(folder: Path) -> None:
     """Write the forum as a Stack Exchange dump into FOLDER (eight XML files)."""
-    from forum.interchange.exporter import export_stackexchange
-
     started = time.monotonic()
     try:
-        counts = export_stackexchange(folder, progress=_progress)
+        counts = exporter.export_stackexchange(folder, progress=_progress)
     except OSError as error:
         raise click.ClickException(f"Cannot write to {folder}: {error}") from None
     for name, count in counts.items():

@@ -28,7 +28,6 @@ class DefaultConfig:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None  # valid for the session's life
     WTF_CSRF_SSL_STRICT = False  # the API also accepts cookie sessions behind proxies
-    JSON_SORT_KEYS = False
 
     # Accounts.
     USERNAME_MIN_LENGTH = 3
@@ -174,7 +173,6 @@ class DefaultConfig:
     # it reached this many matches, and ranks those; the total shown is then
     # "about" its extrapolation. 0: score every match.
     SEARCH_SCAN_MATCHES = 1000
-    SIMILAR_LIMIT = 10
     # Relevance ranking: multipliers applied to the top hits' text scores.
     SEARCH_BOOST_SOLVED = 0.15
     SEARCH_BOOST_SCORE = 0.05

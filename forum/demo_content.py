@@ -11,10 +11,27 @@ question was asked, ``after`` is hours after the question, a comment's target is
 ``accepted_by`` is ``"staff"``).
 """
 
+from typing import NotRequired, TypedDict
+
 DEMO_PASSWORD = "demo-password-1"
 STAFF_PASSWORD = "staff-password-1"
 
-USERS = [
+
+class Person(TypedDict):
+    """A demo account: its key in the threads, its profile, and how many days
+    ago it joined; without a password nobody can log in as it."""
+
+    key: str
+    username: str
+    password: NotRequired[str]
+    role: str
+    display_name: str
+    location: str
+    joined: int
+    about: str
+
+
+USERS: list[Person] = [
     {
         "key": "demo",
         "username": "demo",

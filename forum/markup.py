@@ -141,6 +141,7 @@ class _Converter(markdownify.MarkdownConverter):
     nests lists and code blocks in items only at that indentation."""
 
     def convert_li(self, el, text, parent_tags):
+        """A list item, its continuation lines indented under its bullet."""
         text = (text or "").strip()
         if not text:
             return "\n"
@@ -160,8 +161,10 @@ class _Converter(markdownify.MarkdownConverter):
         return bullet + "\n".join(lines)[len(indent) :] + end
 
     def convert_pre(self, el, text, parent_tags):
+        """A code block: fenced at the top level, indented inside list items."""
         if "li" not in parent_tags or not text:
-            return super().convert_pre(el, text, parent_tags)
+            convert = super().convert_pre  # type: ignore[misc]  # not in the stub
+            return convert(el, text, parent_tags)
         # Fenced blocks only work at the top level: indent code inside items.
         code = "\n".join("    " + line for line in text.strip("\n").split("\n"))
         return f"\n\n{code}\n\n"

@@ -1,4 +1,4 @@
-"""A small Stack Exchange dump, written by the tests (no dependency on ../shared).
+"""A small Stack Exchange dump, written by the tests (no external data needed).
 
 It holds the quirks of the real dumps: the Community user (-1), a post of a
 deleted user (only OwnerDisplayName), HTML bodies with a script and code,

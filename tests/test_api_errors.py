@@ -263,6 +263,13 @@ def test_odd_query_strings_are_handled(client):
     assert_error(client.get(f"{API}/questions?page=%D9%A3"), 400)  # Arabic three
 
 
+def test_error_keys_come_in_the_contract_order(client):
+    response = client.post(f"{API}/users", json={"username": "x"})
+    error = assert_error(response, 422)
+    assert list(response.json) == ["error"]
+    assert list(error) == ["code", "message", "fields"]
+
+
 def test_html_is_never_returned(client, thread):
     for response in (
         client.get(f"{API}/missing"),

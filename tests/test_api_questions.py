@@ -44,6 +44,44 @@ def test_list_shape_and_defaults(client):
     assert item["created_at"].endswith("Z")
 
 
+# The order the API contract (/api/v1/openapi.json) lists a question's fields in.
+QUESTION_ORDER = [
+    "id",
+    "title",
+    "body_markdown",
+    "body_html",
+    "tags",
+    "score",
+    "answer_count",
+    "view_count",
+    "accepted_answer_id",
+    "accepted_by",
+    "is_closed",
+    "closed_reason",
+    "duplicate_of",
+    "owner",
+    "created_at",
+    "last_activity_at",
+]
+
+
+def test_keys_come_in_the_contract_order_not_sorted(client):
+    make_question()
+    data = client.get(f"{API}/questions").json  # a dict keeps the order it was sent in
+    assert list(data) == ["items", "page", "per_page", "total", "has_more"]
+    assert list(data["items"][0]) == QUESTION_ORDER
+    assert list(data["items"][0]["owner"]) == [
+        "id",
+        "username",
+        "display_name",
+        "reputation",
+    ]
+    document = client.get(f"{API}/openapi.json").json
+    assert list(document)[:2] == ["openapi", "info"]
+    described = document["components"]["schemas"]["Question"]["properties"]
+    assert [key for key in described if key in QUESTION_ORDER] == QUESTION_ORDER
+
+
 def test_list_sorts(client):
     old = make_question()
     new = make_question()

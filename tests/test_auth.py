@@ -1,12 +1,14 @@
 """Signing up, logging in and out, remember-me, and sessions after a password change."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import User
 from tests.conftest import csrf_from
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_question, make_user
 
 
 def user_count() -> int:
@@ -289,3 +291,23 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
     third = app.test_client()
     assert login(third, "twodevices", "a brand new password").status_code == 302
     assert login(app.test_client(), "twodevices", PASSWORD).status_code == 401
+
+
+def page_post_routes(app) -> list[str]:
+    """Every POST route of the pages (not the API), ids filled with 1."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.rule.startswith("/api/"):
+            urls.append(re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule))
+    return sorted(urls)
+
+
+def test_every_page_post_needs_the_csrf_token(app, client, auth):
+    urls = page_post_routes(app)
+    assert "/posts/1/vote" in urls and "/logout" in urls
+    for url in urls:  # a visitor, then a signed-in user
+        assert client.post(url, data={"value": "1"}).status_code == 400, url
+    make_question()  # id 1
+    auth.login(make_user(reputation=15).username)
+    for url in urls:
+        assert client.post(url, data={"value": "1"}).status_code == 400, url

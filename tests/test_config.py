@@ -5,6 +5,8 @@ import stat
 import pytest
 
 from forum import create_app
+from forum.search.query import MAX_QUERY_LENGTH
+from tests.factories import make_comment, make_question, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -84,3 +86,90 @@ def test_instance_path_from_the_environment(tmp_path, monkeypatch):
     assert app.instance_path == str(tmp_path / "srv")
     assert (tmp_path / "srv").is_dir()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/srv/forum.sqlite")
+
+
+LIMITS = {
+    "TITLE_MIN_LENGTH": 20,
+    "TITLE_MAX_LENGTH": 120,
+    "BODY_MIN_LENGTH": 40,
+    "BODY_MAX_LENGTH": 20000,
+    "ANSWER_MIN_LENGTH": 50,
+    "ANSWER_MAX_LENGTH": 10000,
+    "COMMENT_MIN_LENGTH": 10,
+    "COMMENT_MAX_LENGTH": 500,
+    "EDIT_SUMMARY_MAX_LENGTH": 200,
+    "TAGS_MIN": 2,
+    "TAGS_MAX": 4,
+    "TAG_MAX_LENGTH": 25,
+    "USERNAME_MIN_LENGTH": 4,
+    "USERNAME_MAX_LENGTH": 25,
+    "PASSWORD_MIN_LENGTH": 12,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "API_PER_PAGE": 25,
+    "API_MAX_PER_PAGE": 50,
+}
+
+
+def html(client, url: str) -> str:
+    """GET a page that must exist and return its HTML."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def test_hints_and_the_api_description_follow_the_configured_limits(app, client, auth):
+    author = make_user()
+    question = make_question(author)
+    comment = make_comment(question, author)
+    app.config.update(LIMITS)
+    signup = html(client, "/signup")
+    assert "4–25 letters, digits" in signup and 'maxlength="25"' in signup
+    assert "At least 12 characters." in signup
+    assert f'maxlength="{MAX_QUERY_LENGTH}"' in signup  # the search box
+    auth.login(author.username)
+    ask = html(client, "/questions/ask")
+    assert "20–120 characters." in ask and 'maxlength="120"' in ask
+    assert "At least 40 characters." in ask and "2–4 tags" in ask
+    edit = html(client, f"/posts/{question.id}/edit")
+    assert "Be specific: 20–120 characters." in edit and "2–4 tags" in edit
+    assert 'maxlength="200"' in edit
+    page = html(client, f"/questions/{question.id}/{question.slug}")
+    assert "10–500 characters." in page and "At least 50 characters." in page
+    edit_comment = html(client, f"/comments/{comment.id}/edit")
+    assert "10–500 characters." in edit_comment and 'maxlength="500"' in edit_comment
+
+    document = client.get("/api/v1/openapi.json").json
+    assert "(at most 2 MB)" in document["info"]["description"]
+
+    def described(path: str, method: str) -> dict:
+        body = document["paths"][path][method]["requestBody"]
+        return body["content"]["application/json"]["schema"]["properties"]
+
+    assert described("/questions", "post")["title"]["description"] == (
+        "20-120 characters."
+    )
+    assert described("/questions", "post")["body"]["description"] == (
+        "Markdown, 40-20,000 characters."
+    )
+    assert described("/questions/{question_id}/answers", "post")["body"] == {
+        "type": "string",
+        "description": "Markdown, 50-10,000 characters.",
+    }
+    assert described("/posts/{post_id}/comments", "post")["body"]["description"] == (
+        "10-500 characters."
+    )
+    edit_fields = described("/posts/{post_id}", "patch")
+    assert edit_fields["summary"]["description"] == "At most 200 characters."
+    assert edit_fields["tags"]["description"].startswith(
+        "2-4 tag names of at most 25 characters;"
+    )
+    register = document["paths"]["/users"]["post"]["description"]
+    assert "Username 4-25 of" in register and "at least 12 characters" in register
+    components = document["components"]
+    assert components["parameters"]["PerPage"]["schema"]["maximum"] == 50
+    assert components["parameters"]["PerPage"]["schema"]["default"] == 25
+    envelope = components["schemas"]["ListEnvelope"]["properties"]
+    assert envelope["per_page"]["maximum"] == 50
+    assert components["responses"]["PayloadTooLarge"]["description"] == (
+        "The body is over 2 MB."
+    )

@@ -53,6 +53,18 @@ def test_visitors_get_the_same_cards_and_signed_in_viewers_their_own(
     assert cached_count(fragments) == 2  # nothing of a signed-in page is kept
 
 
+def test_visitors_cached_cards_need_no_token_nor_session(fragments, client):
+    question = make_question()
+    answer = make_answer(question)
+    for _ in range(2):  # rendered, then served from the cache
+        response = client.get(f"/questions/{question.id}/{question.slug}")
+        html = response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers
+        assert "csrf_token" not in html and 'name="csrf-token"' not in html
+        assert 'aria-label="Log in to vote up"' in card(html, f"answer-{answer.id}")
+    assert cached_count(fragments) == 2
+
+
 def test_every_change_a_card_shows_reaches_the_next_visitor(fragments, client):
     asker = make_user()
     question = make_question(asker, body="The kumquat printer jams on envelopes.")

@@ -1,5 +1,10 @@
-"""Importing a real Stack Exchange dump from ../shared/data (skipped without it)."""
+"""Importing a real Stack Exchange dump (skipped without one).
 
+FORUM_TEST_DUMPS names a folder holding bicycles.meta.stackexchange.com/, the
+unpacked dump of that site (https://archive.org/details/stackexchange).
+"""
+
+import os
 from pathlib import Path
 
 import pytest
@@ -9,11 +14,12 @@ from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, Revision, User
 from tests.test_reputation import assert_consistent
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-BICYCLES = DATA / "bicycles.meta.stackexchange.com"
+DUMPS = os.environ.get("FORUM_TEST_DUMPS")
+BICYCLES = Path(DUMPS or ".") / "bicycles.meta.stackexchange.com"
 
 pytestmark = pytest.mark.skipif(
-    not (BICYCLES / "Posts.xml").is_file(), reason=f"{BICYCLES} is not there"
+    not DUMPS or not (BICYCLES / "Posts.xml").is_file(),
+    reason="FORUM_TEST_DUMPS holds no bicycles.meta.stackexchange.com dump",
 )
 
 

@@ -137,9 +137,9 @@ def test_pagination(app, client):
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "99999999999"])
-def test_page_that_is_not_a_number_is_404(client, page):
+def test_page_that_is_not_a_number_is_400(client, page):
     make_question()
-    assert client.get(f"/?page={page}").status_code == 404
+    assert client.get(f"/?page={page}").status_code == 400
 
 
 def test_empty_site_shows_an_empty_state(client):

@@ -174,8 +174,8 @@ def test_ledger_is_paginated(client):
     assert second.count('class="rep-event"') == 5
     assert "+5 bonus" in plain(second)
     assert "Page 2 of 2" in second
-    assert client.get(f"{profile(user)}?rep_page=0").status_code == 404
-    assert client.get(f"{profile(user)}?rep_page=x").status_code == 404
+    assert client.get(f"{profile(user)}?rep_page=0").status_code == 400
+    assert client.get(f"{profile(user)}?rep_page=x").status_code == 400
     beyond = text(client, f"{profile(user)}?rep_page=9")
     assert "No reputation changes on this page." in beyond
 

@@ -88,7 +88,7 @@ def test_tags_pagination(app, client):
     assert 'href="/tags?page=2&amp;sort=name"' in first
     third = client.get("/tags?sort=name&page=3").get_data(as_text=True)
     assert 'rel="tag">eee</a>' in third
-    assert client.get("/tags?page=0").status_code == 404
+    assert client.get("/tags?page=0").status_code == 400
 
 
 def test_empty_tag_list(client):

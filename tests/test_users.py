@@ -304,5 +304,5 @@ def test_users_list_pagination(app, client):
     assert third.status_code == 200
     names = db.session.scalars(select(User.username).order_by(User.id)).all()
     assert names[-1] in third.get_data(as_text=True)
-    assert client.get("/users?page=0").status_code == 404
-    assert client.get("/users?page=abc").status_code == 404
+    assert client.get("/users?page=0").status_code == 400
+    assert client.get("/users?page=abc").status_code == 400

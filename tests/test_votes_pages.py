@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import Post, Question, ReputationEvent, User, Vote
 from forum.services import posts, voting
 from tests.conftest import csrf_from
-from tests.factories import make_answer, make_question, make_user
+from tests.factories import PASSWORD, make_answer, make_question, make_user
 
 
 def canonical(question: Question) -> str:
@@ -66,6 +66,11 @@ def accept(auth, question: Question, answer_id):
     )
 
 
+def login_link(question: Question, anchor: str) -> str:
+    """The href of a visitor's vote arrow: log in, then back to the post."""
+    return f"/login?next=/questions/{question.id}/{question.slug}%23{anchor}"
+
+
 def vote_form(html: str, post_id: int) -> str:
     """The HTML of one post's vote form."""
     start = html.index(f'action="/posts/{post_id}/vote"')
@@ -75,18 +80,21 @@ def vote_form(html: str, post_id: int) -> str:
 # ---- Voting --------------------------------------------------------------------
 
 
-def test_everybody_sees_scores_and_visitors_get_plain_forms(client):
+def test_everybody_sees_scores_and_visitors_get_plain_login_links(client):
     question = make_question()
     answer = make_answer(question)
     voting.cast_vote(make_user(reputation=15), answer, 1)
     html = text(client, canonical(question))
     card = article(html, f"answer-{answer.id}")
     assert '<span class="score-value">1</span> <span class="score-label">vote' in card
-    form = vote_form(html, answer.id)
-    # Visitors' forms post normally (to the login redirect), without the JS hook.
-    assert "data-vote-api" not in form
-    assert 'aria-label="Vote up"' in form and 'aria-label="Vote down"' in form
-    assert 'aria-pressed="false"' in form and 'aria-pressed="true"' not in form
+    # Visitors get links to the login page (and back to the post), not forms:
+    # no vote form, no JS hook, no token.
+    assert 'action="/posts/' not in card and "data-vote-api" not in card
+    login = login_link(question, f"answer-{answer.id}")
+    assert card.count(f'href="{login}"') == 2
+    assert 'aria-label="Log in to vote up"' in card
+    assert 'aria-label="Log in to vote down"' in card
+    assert "aria-pressed" not in card and "csrf_token" not in card
 
 
 def test_upvote_by_form_scores_and_pays_the_owner(client, auth):
@@ -187,11 +195,33 @@ def test_refused_vote_shows_the_message_and_writes_nothing(
 def test_visitor_voting_goes_to_login_and_back(client):
     question = make_question()
     answer = make_answer(question)
-    # A visitor's form only leads to the login page, so it carries no CSRF
-    # token: the card is the same for every visitor (and cached as such).
-    form = vote_form(text(client, canonical(question)), answer.id)
-    assert "csrf_token" not in form
+    voter = make_user(reputation=15)
+    # A visitor's arrow is a plain link, so the card carries no CSRF token
+    # and is the same for every visitor (and cached as such).
+    login = login_link(question, f"answer-{answer.id}")
+    assert f'href="{login}"' in text(client, canonical(question))
+    token = csrf_from(client, login)
+    response = client.post(
+        login,
+        data={"login": voter.username, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{canonical(question)}#answer-{answer.id}"
+    assert f'action="/posts/{answer.id}/vote"' in text(client, canonical(question))
+    assert count(Vote) == 0
+
+
+def test_a_visitor_vote_post_is_csrf_checked_then_sent_to_login(client):
+    question = make_question()
+    answer = make_answer(question)
+    # Protected like every other POST: no token, no further.
     response = client.post(f"/posts/{answer.id}/vote", data={"value": "1"})
+    assert response.status_code == 400
+    # With a valid token (a session whose login expired) it leads to login.
+    token = csrf_from(client, "/login")
+    response = client.post(
+        f"/posts/{answer.id}/vote", data={"value": "1", "csrf_token": token}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/login?next={canonical(question)}"
     assert count(Vote) == 0

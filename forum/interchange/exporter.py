@@ -8,7 +8,6 @@ Bodies are our rendered, sanitised HTML, as the dumps hold HTML.
 
 import uuid
 from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import datetime, time
 from html import escape
 from pathlib import Path
@@ -39,12 +38,9 @@ CLASS_NUMBERS = {"gold": 1, "silver": 2, "bronze": 3}
 POST = Post.__table__
 
 
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-
-def export_stackexchange(folder: Path, progress=None) -> dict[str, int]:
+def export_stackexchange(
+    folder: Path, progress: sedump.Progress | None = None
+) -> dict[str, int]:
     """Write Users, Tags, Posts, PostLinks, Comments, Votes, Badges and
     PostHistory into ``folder`` (created if needed); return rows per file."""
     folder = Path(folder)
@@ -83,7 +79,7 @@ def _live_post_condition():
 class _Export:
     """One export run: ids to write for users, and the files' writers."""
 
-    def __init__(self, folder: Path, progress):
+    def __init__(self, folder: Path, progress: sedump.Progress | None):
         self.folder = folder
         self.progress = progress
         self.counts: dict[str, int] = {}
@@ -103,17 +99,11 @@ class _Export:
             return None
         return sedump.COMMUNITY_ID if local in self.system_ids else local
 
-    def bar(self, label: str, total: int):
-        """A progress bar for one file, or a silent one."""
-        if self.progress is None:
-            return nullcontext(_NoBar())
-        return self.progress(label, total)
-
     def chunks(self, stmt, id_column, label: str) -> Iterator:
         """Rows of ``stmt`` by ascending id, a chunk at a time, with a bar."""
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
         last = None
-        with self.bar(label, total or 0) as bar:
+        with sedump.progress_bar(self.progress, label, total or 0) as bar:
             while True:
                 page = stmt if last is None else stmt.where(id_column > last)
                 rows = db.session.execute(page.order_by(id_column).limit(CHUNK)).all()
@@ -238,7 +228,9 @@ class _Export:
                 select(post_tag.c.tag_id, func.count())
                 .where(post_tag.c.post_id.in_(_live_question_ids()))
                 .group_by(post_tag.c.tag_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         for tag_id, name in db.session.execute(
             select(Tag.id, Tag.name).order_by(Tag.id)
@@ -467,7 +459,9 @@ def _comment_counts(post_ids: list[int]) -> dict[int, int]:
             select(Comment.post_id, func.count())
             .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
             .group_by(Comment.post_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 

@@ -101,7 +101,9 @@ def _apply_excerpts(run, excerpt_ids: dict[int, str], excerpts: dict[int, str]):
     current = dict(
         db.session.execute(
             select(Tag.name, Tag.excerpt).where(Tag.name.in_(list(texts)))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     rows = [
         {"tag_name": name, "text": text}

@@ -254,7 +254,7 @@ def import_badges(run) -> None:
         badge_name = (row.get("Name") or "").strip()
         badge = None if row.get("TagBased") == "True" else ours.get(badge_name.lower())
         award = _match(badge, user, qualifiers, held) if badge else None
-        if award is not None:
+        if badge is not None and award is not None:
             key, post_id = award
             held.add((badge.key, user, key))
             awards.append(
@@ -351,7 +351,9 @@ class _History:
                 select(Revision.post_id, func.max(Revision.number)).group_by(
                     Revision.post_id
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         self.posts: set[int] = set()
         self.closes: dict[int, str] = {}
@@ -389,7 +391,7 @@ class _History:
         self.numbers[post] = number = self.numbers.get(post, 0) + 1
         first = edits[0][1]
         is_question = post in run.question_ids
-        summary = next((r.get("Comment") for _, r in edits if r.get("Comment")), "")
+        summary = next((r["Comment"] for _, r in edits if r.get("Comment")), "")
         self.batch.append(
             (
                 source_id,

@@ -1,6 +1,6 @@
 """Importing a Stack Exchange dump folder: the whole import is one transaction.
 
-Rules (see README, "Importing and exporting Stack Exchange dumps"):
+Rules (see docs/import-export.md):
 - Users get an account without email or password (they cannot log in until
   they set one); the Community bot (Id -1) becomes one shared system account;
   each user's reputation becomes one "imported" ledger event.
@@ -19,12 +19,12 @@ Rules (see README, "Importing and exporting Stack Exchange dumps"):
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,11 +45,7 @@ from forum.search import documents, indexer
 from forum.services import reputation
 from forum.services.tags import TAG_RE
 
-USERNAME_MAX = 30
 _USERNAME_BAD = re.compile(r"[^A-Za-z0-9._-]+")
-
-# progress(label, total bytes) -> a context manager giving ``update(n)``.
-Progress = Callable[[str, int], AbstractContextManager]
 
 
 class ImportFailed(Exception):
@@ -68,7 +64,7 @@ def site_from_url(site_url: str) -> tuple[str, str]:
 
 
 def import_stackexchange(
-    folder: Path, site_url: str, progress: Progress | None = None
+    folder: Path, site_url: str, progress: sedump.Progress | None = None
 ) -> ImportReport:
     """Import a dump folder in one transaction, then rebuild the search index.
 
@@ -103,7 +99,7 @@ def import_stackexchange(
     return run.report
 
 
-def _after_commit(report: ImportReport, progress: Progress | None) -> None:
+def _after_commit(report: ImportReport, progress: sedump.Progress | None) -> None:
     """Planner statistics (SQLite), then one search rebuild for everything."""
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("ANALYZE"))
@@ -114,24 +110,21 @@ def _after_commit(report: ImportReport, progress: Progress | None) -> None:
         report.index_seconds = time.monotonic() - began
         return
     total = documents.live_question_count()
-    with _bar(progress, "search index", total) as bar:
+    with sedump.progress_bar(progress, "search index", total) as bar:
         report.indexed = indexer.rebuild(progress=bar.update)
     report.index_seconds = time.monotonic() - began
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-
-def _bar(progress: Progress | None, label: str, total: int):
-    return progress(label, total) if progress else nullcontext(_NoBar())
 
 
 class Importer:
     """One run of an import, inside the caller's transaction."""
 
-    def __init__(self, folder: Path, site: str, base_url: str, progress=None):
+    def __init__(
+        self,
+        folder: Path,
+        site: str,
+        base_url: str,
+        progress: sedump.Progress | None = None,
+    ):
         self.folder = folder
         self.site = site
         self.base_url = base_url
@@ -164,7 +157,9 @@ class Importer:
         path = self.path(name)
         if path is None:
             return
-        with _bar(self.progress, label or name, path.stat().st_size) as bar:
+        with sedump.progress_bar(
+            self.progress, label or name, path.stat().st_size
+        ) as bar:
             yield from sedump.rows(path, bar.update)
 
     def new_rows(self, name: str, known: dict[int, int]):
@@ -192,11 +187,12 @@ class Importer:
                     ImportRecord.site == self.site, ImportRecord.kind == kind
                 )
             )
-            self.maps[kind] = dict(rows.all())
+            self.maps[kind] = dict(rows.tuples().all())
         return self.maps[kind]
 
     def record(self, kind: str, pairs: Iterable[tuple[int, int]]) -> None:
         """Remember (source id, local id) pairs, in the database and here."""
+        pairs = list(pairs)
         rows = [
             {
                 "site": self.site,
@@ -209,7 +205,7 @@ class Importer:
         ]
         if rows:
             db.session.execute(insert(ImportRecord.__table__), rows)
-            self.mapping(kind).update((r["source_id"], r["local_id"]) for r in rows)
+            self.mapping(kind).update(pairs)
 
     def insert(self, model, rows: list[dict], keep_ids: bool = False) -> list[int]:
         """Insert rows in one statement; return their ids in order."""
@@ -262,7 +258,9 @@ class Importer:
                 select(ReputationEvent.user_id, func.sum(ReputationEvent.delta))
                 .where(ReputationEvent.kind == "imported")
                 .group_by(ReputationEvent.user_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         batch: list[tuple] = []
         for row in self.rows("Users.xml"):
@@ -310,7 +308,7 @@ class Importer:
         is_bot = sedump.parse_int(row.get("Id")) == sedump.COMMUNITY_ID
         return {
             "username": unique_username(name, taken),
-            "display_name": name[:50],
+            "display_name": name[: current_app.config["DISPLAY_NAME_MAX_LENGTH"]],
             "email": None,
             "password_hash": None,
             "role": "user",
@@ -365,7 +363,7 @@ class Importer:
 
     def load_tags(self) -> None:
         """The forum's tag ids by name (once)."""
-        self.tag_ids = dict(db.session.execute(select(Tag.name, Tag.id)).all())
+        self.tag_ids = dict(db.session.execute(select(Tag.name, Tag.id)).tuples().all())
         self.tags_before = set(self.tag_ids)
 
     def ensure_tags(self, first_use: dict[str, datetime]) -> int:
@@ -391,25 +389,29 @@ class Importer:
 
     @staticmethod
     def valid_tags(names: list[str]) -> list[str]:
-        """The names our tag rules accept (at most 35 of ``[a-z0-9+#.-]``)."""
-        return [n for n in names if len(n) <= 35 and TAG_RE.match(n)]
+        """The names our tag rules accept (TAG_MAX_LENGTH of ``[a-z0-9+#.-]``)."""
+        most = current_app.config["TAG_MAX_LENGTH"]
+        return [n for n in names if len(n) <= most and TAG_RE.match(n)]
 
 
 def unique_username(display_name: str, taken: set[str]) -> str:
-    """A username from a display name: ``[A-Za-z0-9._-]``, 3-30 characters,
-    unique case-insensitively (``taken`` holds the lowercased ones; updated)."""
+    """A username from a display name: ``[A-Za-z0-9._-]`` within the configured
+    lengths, unique case-insensitively (``taken`` holds the lowercased ones;
+    updated)."""
+    least = current_app.config["USERNAME_MIN_LENGTH"]
+    most = current_app.config["USERNAME_MAX_LENGTH"]
     ascii_name = (
         unicodedata.normalize("NFKD", display_name)
         .encode("ascii", "ignore")
         .decode("ascii")
     )
-    base = _USERNAME_BAD.sub("-", ascii_name).strip("-._")[:USERNAME_MAX]
-    if len(base) < 3:
+    base = _USERNAME_BAD.sub("-", ascii_name).strip("-._")[:most]
+    if len(base) < least:
         base = f"user-{base}" if base else "user"
     candidate, n = base, 1
     while candidate.lower() in taken:
         n += 1
         suffix = f"-{n}"
-        candidate = base[: USERNAME_MAX - len(suffix)] + suffix
+        candidate = base[: most - len(suffix)] + suffix
     taken.add(candidate.lower())
     return candidate

@@ -8,9 +8,11 @@ element per line under a root such as ``<posts>``. Reading streams them with
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 # File name -> root element name, in the order an import reads them.
 FILES = {
@@ -41,6 +43,24 @@ _LICENCES = (
 _TAG_SPLIT = re.compile(r"[<>|]+")
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# progress(label, total) -> a context manager giving ``update(n)``.
+Progress = Callable[[str, int], AbstractContextManager]
+
+
+class _NoBar:
+    """The progress bar of a run without one."""
+
+    def update(self, n: int) -> None:
+        """Show nothing."""
+
+
+def progress_bar(
+    progress: Progress | None, label: str, total: int
+) -> AbstractContextManager:
+    """``progress(label, total)``, or a bar that shows nothing without one."""
+    return progress(label, total) if progress else nullcontext(_NoBar())
 
 
 class DumpError(Exception):
@@ -147,7 +167,7 @@ class RowWriter:
         self.file.write(b"\xef\xbb\xbf")  # the dumps start with a BOM
         self.xml = XMLGenerator(self.file, "utf-8", short_empty_elements=True)
         self.xml.startDocument()  # the declaration and a newline
-        self.xml.startElement(self.root, {})
+        self.xml.startElement(self.root, AttributesImpl({}))
         return self
 
     def row(self, **attrs) -> None:
@@ -162,7 +182,7 @@ class RowWriter:
                 value = "True" if value else "False"
             clean[name] = xml_text(str(value))
         self.xml.ignorableWhitespace("\n  ")
-        self.xml.startElement("row", clean)
+        self.xml.startElement("row", AttributesImpl(clean))
         self.xml.endElement("row")
         self.count += 1
 

@@ -9,7 +9,6 @@ from sqlalchemy import Select, func, select
 
 from forum.caching import app_cache
 from forum.extensions import db
-from forum.services.errors import BadRequest
 
 
 @dataclass
@@ -30,18 +29,6 @@ class Page:
     def pages(self) -> int:
         """How many pages there are (at least 1)."""
         return max(1, math.ceil(self.total / self.per_page))
-
-
-def check_page_args(page: object, per_page: object, max_per_page: int) -> tuple:
-    """Validate page numbers. Raises BadRequest naming the wrong one."""
-    if not isinstance(page, int) or page < 1:
-        raise BadRequest("page must be a whole number of at least 1.", {"page": "≥ 1"})
-    if not isinstance(per_page, int) or not 1 <= per_page <= max_per_page:
-        raise BadRequest(
-            f"per_page must be a whole number from 1 to {max_per_page}.",
-            {"per_page": f"1-{max_per_page}"},
-        )
-    return page, per_page
 
 
 def count_rows(count_stmt: Select) -> int:

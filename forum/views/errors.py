@@ -1,11 +1,12 @@
 """One place that turns errors into pages or, under /api, into JSON."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.extensions import db
 from forum.services.errors import ServiceError, ValidationError
+from forum.views.helpers import size_text
 
 API_PREFIX = "/api/"
 
@@ -91,7 +92,8 @@ def handle_http_error(error: HTTPException):
     """Werkzeug's HTTP errors (404 routes, 405, 413 bodies, 400 bad JSON)."""
     status = error.code or 500
     if status == 413:
-        message = "The request is too large: at most 1 MB may be sent."
+        most = size_text(current_app.config["MAX_CONTENT_LENGTH"])
+        message = f"The request is too large: at most {most} may be sent."
     else:
         message = error.description or error.name
     if wants_json():
@@ -109,8 +111,6 @@ def handle_internal_error(error: Exception):
     db.session.rollback()
     original = getattr(error, "original_exception", error)
     if not isinstance(original, HTTPException):
-        from flask import current_app
-
         current_app.logger.exception("Unhandled error", exc_info=original)
     message = "Something went wrong on our side. Nothing you sent was saved."
     if wants_json():

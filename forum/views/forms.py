@@ -1,7 +1,14 @@
-"""WTForms classes: they render fields and carry CSRF; services hold the rules."""
+"""WTForms classes and the form-page flow: forms render fields and carry CSRF;
+services hold the rules."""
 
+from collections.abc import Callable
+
+from flask import flash, redirect
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+
+from forum.services.errors import Conflict, ValidationError
 
 
 class SignupForm(FlaskForm):
@@ -40,12 +47,9 @@ class CommentForm(FlaskForm):
     body = TextAreaField("Comment")
 
 
-class EditPostForm(FlaskForm):
-    """Edit a question (title, body, tags) or an answer (body)."""
+class EditPostForm(AskForm):
+    """Edit a question (title, body, tags) or an answer (body), with a summary."""
 
-    title = StringField("Title")
-    body = TextAreaField("Body")
-    tags = StringField("Tags")
     summary = StringField("Edit summary")
 
 
@@ -67,8 +71,21 @@ class PasswordForm(FlaskForm):
     confirm_password = PasswordField("Confirm new password")
 
 
-class ActionForm(FlaskForm):
-    """A button-only form (delete, undelete, log out): CSRF and nothing else."""
+def form_page(
+    form: FlaskForm, page: Callable[[], str], save: Callable[[], str], done: str
+) -> ResponseReturnValue:
+    """Show ``page()``; on a valid POST call ``save()``, flash ``done`` and
+    redirect to the URL ``save`` returns. A refusal (422, 409) shows the page
+    again, with that status and each message beside its field."""
+    if not form.validate_on_submit():
+        return page()
+    try:
+        target = save()
+    except (ValidationError, Conflict) as error:
+        apply_errors(form, error.fields)
+        return page(), error.status
+    flash(done, "success")
+    return redirect(target)
 
 
 def apply_errors(form: FlaskForm, fields: dict[str, str]) -> None:

@@ -5,8 +5,8 @@ rows it shows and the relative times it prints ("5 mins ago"), so that HTML
 is kept per process under a key made of those values: any change to what it
 shows makes a new key, and there is nothing to invalidate. Signed-in viewers
 get controls of their own (their votes, edit links, comment forms) and are
-always rendered. Rendering a question page's ten answers with their comments
-and user cards was half of its time at 100,000 questions.
+always rendered. The cards (answers with their comments and user cards) are
+most of the work of a question page.
 
 A key holds every column of the post and comment rows, so new columns are
 covered; a card or row that starts showing another related row (beyond the
@@ -17,7 +17,7 @@ here. tests/test_fragments.py changes each shown value and reads the page.
 from functools import cache
 from operator import itemgetter
 
-from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper, object_mapper
 
 from forum.caching import app_cache
 from forum.views.helpers import timeago, viewer
@@ -27,18 +27,18 @@ USER_FIELDS = ("id", "username", "display_name", "reputation")
 
 
 @cache
-def _columns_of(cls):
+def _columns_of(mapper: Mapper) -> tuple[tuple[str, ...], itemgetter]:
     """(the column attributes of a mapped class, a getter of their values
     from an instance's loaded state): for a post every column of the post
     table, body included."""
-    keys = tuple(attr.key for attr in inspect(cls).column_attrs)
+    keys = tuple(attr.key for attr in mapper.column_attrs)
     return keys, itemgetter(*keys)
 
 
-def _row(obj) -> int:
+def _row(obj: object) -> int:
     """A hash of every column value of a row (loading any not yet loaded,
     as rendering would)."""
-    keys, values_of = _columns_of(type(obj))
+    keys, values_of = _columns_of(object_mapper(obj))
     try:
         values = values_of(obj.__dict__)
     except KeyError:  # expired by a commit, or deferred: load them

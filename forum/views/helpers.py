@@ -1,13 +1,19 @@
 """Template filters and globals, and small helpers shared by views."""
 
+import re
 from datetime import datetime
 
-from flask import Flask, abort, request
+from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from forum.models import utcnow
+from forum.search.query import MAX_QUERY_LENGTH
+from forum.services.errors import BadRequest
 from forum.services.permissions import TEMPLATE_PREDICATES
+
+# At most nine ASCII digits: int() never sees "²", and no OFFSET overflows.
+WHOLE_NUMBER_RE = re.compile(r"[0-9]{1,9}")
 
 
 def viewer():
@@ -15,12 +21,48 @@ def viewer():
     return current_user if current_user.is_authenticated else None
 
 
+def login_first(next_url: str):
+    """Send a visitor who posted an action to the login page, then to ``next_url``.
+
+    Not Flask-Login's own redirect: its ``next`` would be the POST-only action URL.
+    """
+    flash("Please log in to continue.", "info")
+    return redirect(url_for("auth.login", next=next_url))
+
+
+def number_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    """Query parameter ``name`` as a whole number from ``low`` to ``high``
+    (``default`` when absent). Raises BadRequest (400) naming it otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if WHOLE_NUMBER_RE.fullmatch(raw):
+        value = int(raw)
+        if value >= low and (high is None or value <= high):
+            return value
+    if high is None:
+        message, hint = f"a whole number of at least {low}", f"≥ {low}"
+    else:
+        message, hint = f"a whole number from {low} to {high}", f"{low}-{high}"
+    raise BadRequest(f"{name} must be {message}.", {name: hint})
+
+
 def page_arg(name: str = "page") -> int:
-    """Read a page number from the query string; 404 when it is not a number ≥ 1."""
-    raw = request.args.get(name, "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
-        abort(404)
-    return int(raw)
+    """The page number ``name`` (1 when absent), for pages and the API alike.
+
+    Raises BadRequest (400) unless it is a whole number of at least 1.
+    """
+    return number_arg(name, 1, 1)
+
+
+def bool_arg(name: str) -> bool | None:
+    """A ``true``/``false`` query parameter (None when absent). Raises BadRequest."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false.", {name: "true|false"})
+    return raw == "true"
 
 
 def timeago(value: datetime | None) -> str:
@@ -47,6 +89,14 @@ def isoformat(value: datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
+def size_text(size: int) -> str:
+    """A size in bytes in words: "1 MB", "512 KB", "100 bytes"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
 def trusted_html(value: str | None) -> Markup:
     """Mark a stored ``*_html`` column as safe: only for HTML that
     ``forum.markup.render_markdown`` produced (sanitised on save)."""
@@ -60,3 +110,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(isoformat, "isoformat")
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["viewer"] = viewer
+    app.jinja_env.globals["MAX_QUERY_LENGTH"] = MAX_QUERY_LENGTH

@@ -1,13 +1,14 @@
 """Pages: editing, deleting and restoring posts and comments; revision history."""
 
+from functools import partial
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forum.models import Comment, Post, Question
 from forum.services import comments, posts, questions
-from forum.services.errors import ValidationError
-from forum.views.forms import CommentForm, EditPostForm, apply_errors
-from forum.views.helpers import viewer
+from forum.views.forms import CommentForm, EditPostForm, form_page
+from forum.views.helpers import login_first, viewer
 
 bp = Blueprint("posts", __name__)
 
@@ -28,15 +29,6 @@ def comment_url(comment: Comment) -> str:
     return post_url(comment.post, anchor=f"comment-{comment.id}")
 
 
-def login_first(next_url: str):
-    """Send a visitor who posted an action to the login page, then back to the post.
-
-    ``next`` is the post's page, not the POST-only action URL.
-    """
-    flash("Please log in to continue.", "info")
-    return redirect(url_for("auth.login", next=next_url))
-
-
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
@@ -49,32 +41,27 @@ def edit(post_id: int):
         "tags": " ".join(post.tag_names) if is_question else None,
     }
     form = EditPostForm(data=current)
-    if form.validate_on_submit():
-        try:
-            posts.edit_post(
-                viewer(),
-                post,
-                title=form.title.data if is_question else None,
-                body=form.body.data,
-                tags=form.tags.data if is_question else None,
-                summary=form.summary.data,
-            )
-        except ValidationError as error:
-            apply_errors(form, error.fields)
-            return _edit_page(form, post), error.status
-        flash("Your edit was saved.", "success")
-        return redirect(post_url(post))
-    return _edit_page(form, post)
 
+    def save() -> str:
+        posts.edit_post(
+            viewer(),
+            post,
+            title=form.title.data if is_question else None,
+            body=form.body.data,
+            tags=form.tags.data if is_question else None,
+            summary=form.summary.data,
+        )
+        return post_url(post)
 
-def _edit_page(form: EditPostForm, post: Post) -> str:
-    return render_template(
+    page = partial(
+        render_template,
         "posts/edit.html",
         form=form,
         post=post,
-        is_question=isinstance(post, Question),
+        is_question=is_question,
         back=post_url(post),
     )
+    return form_page(form, page, save, "Your edit was saved.")
 
 
 @bp.post("/posts/<int:post_id>/delete")
@@ -128,21 +115,19 @@ def edit_comment(comment_id: int):
     """Edit a comment's text (owner or staff)."""
     comment = comments.editable_comment(comment_id, viewer())
     form = CommentForm(data={"body": comment.body_markdown})
-    if form.validate_on_submit():
-        try:
-            comments.edit_comment(viewer(), comment, form.body.data)
-        except ValidationError as error:
-            apply_errors(form, error.fields)
-            return _comment_page(form, comment), error.status
-        flash("Your comment was saved.", "success")
-        return redirect(comment_url(comment))
-    return _comment_page(form, comment)
 
+    def save() -> str:
+        comments.edit_comment(viewer(), comment, form.body.data)
+        return comment_url(comment)
 
-def _comment_page(form: CommentForm, comment: Comment) -> str:
-    return render_template(
-        "posts/edit_comment.html", form=form, comment=comment, back=comment_url(comment)
+    page = partial(
+        render_template,
+        "posts/edit_comment.html",
+        form=form,
+        comment=comment,
+        back=comment_url(comment),
     )
+    return form_page(form, page, save, "Your comment was saved.")
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -1,5 +1,7 @@
 """Pages: question lists, asking, a question with its answers and comments."""
 
+from functools import partial
+
 from flask import (
     Blueprint,
     current_app,
@@ -15,10 +17,16 @@ from flask_login import login_required
 from forum import search
 from forum.models import Answer, Question
 from forum.services import answers, comments, links, questions, voting
-from forum.services.errors import BadRequest, ValidationError
+from forum.services.errors import ValidationError
 from forum.views.errors import json_error
-from forum.views.forms import AnswerForm, AskForm, CommentForm, apply_errors
-from forum.views.helpers import page_arg, viewer
+from forum.views.forms import (
+    AnswerForm,
+    AskForm,
+    CommentForm,
+    apply_errors,
+    form_page,
+)
+from forum.views.helpers import bool_arg, login_first, page_arg, viewer
 
 bp = Blueprint("questions", __name__)
 
@@ -30,34 +38,17 @@ def question_url(question: Question, **kwargs) -> str:
     )
 
 
-def login_first(question: Question):
-    """Send a visitor to the login page, coming back to the question afterwards."""
-    # Not Flask-Login's own redirect: its "next" would be this POST-only URL.
-    flash("Please log in to continue.", "info")
-    return redirect(url_for("auth.login", next=question_url(question)))
-
-
-SOLVED_FILTERS = {"true": True, "false": False}
-
-
-def solved_arg() -> str | None:
-    """The ``solved`` filter: "true", "false" or None. Raises BadRequest (400)."""
-    raw = request.args.get("solved")
-    if raw is not None and raw not in SOLVED_FILTERS:
-        raise BadRequest("solved must be true or false.", {"solved": "true|false"})
-    return raw
-
-
 def render_list(sort: str, tag: str | None = None):
     """Render one page of a question list (all questions or one tag's)."""
-    solved = solved_arg()
     page = questions.list_questions(
         sort=sort,
         tags=[tag] if tag else None,
-        solved=SOLVED_FILTERS.get(solved),
+        solved=bool_arg("solved"),
         page=page_arg(),
         per_page=current_app.config["QUESTIONS_PER_PAGE"],
     )
+    # The filter tabs compare and link with the value as given (checked above).
+    solved = request.args.get("solved")
     return render_template(
         "questions/list.html", page=page, sort=sort, tag=tag, solved=solved
     )
@@ -82,17 +73,15 @@ def tagged(tag: str):
 def ask():
     """Ask a question; on success go to its page."""
     form = AskForm()
-    if form.validate_on_submit():
-        try:
-            question = questions.ask_question(
-                viewer(), form.title.data, form.body.data, form.tags.data
-            )
-        except ValidationError as error:
-            apply_errors(form, error.fields)
-            return render_template("questions/ask.html", form=form), error.status
-        flash("Your question is posted.", "success")
-        return redirect(question_url(question))
-    return render_template("questions/ask.html", form=form)
+
+    def save() -> str:
+        question = questions.ask_question(
+            viewer(), form.title.data, form.body.data, form.tags.data
+        )
+        return question_url(question)
+
+    page = partial(render_template, "questions/ask.html", form=form)
+    return form_page(form, page, save, "Your question is posted.")
 
 
 @bp.post("/preview")
@@ -118,6 +107,9 @@ def render_detail(
     comment_post_id: int | None = None,
 ):
     """Render a question page; forms with errors are passed back to be re-shown."""
+    if answer_form is None and viewer() is not None:
+        # Visitors get no form: building one would start a session for its token.
+        answer_form = AnswerForm(formdata=None)
     thread_answers, thread_comments = questions.thread(question, viewer())
     post_ids = [question.id] + [answer.id for answer in thread_answers]
     return render_template(
@@ -126,7 +118,7 @@ def render_detail(
         answers=thread_answers,
         comments=thread_comments,
         votes=voting.vote_state(viewer(), post_ids),
-        answer_form=AnswerForm(formdata=None) if answer_form is None else answer_form,
+        answer_form=answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,
         related=search.related(question, limit=5),
@@ -163,7 +155,7 @@ def answer(question_id: int):
     """Post an answer, then show it on the question page."""
     question = questions.get_question(question_id, viewer())
     if viewer() is None:
-        return login_first(question)
+        return login_first(question_url(question))
     form = AnswerForm()
     try:
         new = answers.post_answer(viewer(), question, form.body.data)
@@ -180,7 +172,7 @@ def comment(post_id: int):
     post = questions.get_post(post_id, viewer())
     question = post.question if isinstance(post, Answer) else post
     if viewer() is None:
-        return login_first(question)
+        return login_first(question_url(question))
     form = CommentForm()
     try:
         new = comments.add_comment(viewer(), post, form.body.data)

@@ -1,9 +1,10 @@
 """Pages: the user list, profiles, editing one's profile and password."""
 
+from functools import partial
+
 from flask import (
     Blueprint,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -14,9 +15,8 @@ from flask_login.config import COOKIE_NAME
 
 from forum.models import User, utcnow
 from forum.services import questions, reputation, users
-from forum.services.errors import Conflict, ValidationError
 from forum.views.charts import reputation_chart
-from forum.views.forms import PasswordForm, ProfileForm, apply_errors
+from forum.views.forms import PasswordForm, ProfileForm, form_page
 from forum.views.helpers import page_arg, viewer
 
 bp = Blueprint("users", __name__)
@@ -76,23 +76,21 @@ def edit():
     """Edit one's own profile."""
     user = users.get_user(current_user.id)
     form = ProfileForm(obj=user, about=user.about_markdown)
-    if form.validate_on_submit():
-        try:
-            users.update_profile(
-                viewer(),
-                user,
-                display_name=form.display_name.data,
-                about=form.about.data,
-                location=form.location.data,
-                website=form.website.data,
-                email=form.email.data,
-            )
-        except (ValidationError, Conflict) as error:
-            apply_errors(form, error.fields)
-            return render_template("users/edit.html", form=form), error.status
-        flash("Your profile was saved.", "success")
-        return redirect(profile_url(user))
-    return render_template("users/edit.html", form=form)
+
+    def save() -> str:
+        users.update_profile(
+            viewer(),
+            user,
+            display_name=form.display_name.data,
+            about=form.about.data,
+            location=form.location.data,
+            website=form.website.data,
+            email=form.email.data,
+        )
+        return profile_url(user)
+
+    page = partial(render_template, "users/edit.html", form=form)
+    return form_page(form, page, save, "Your profile was saved.")
 
 
 @bp.route("/users/password", methods=["GET", "POST"])
@@ -101,22 +99,21 @@ def password():
     """Change one's password; other sessions and devices are signed out."""
     user = users.get_user(current_user.id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            users.change_password(
-                viewer(),
-                user,
-                form.current_password.data,
-                form.new_password.data,
-                form.confirm_password.data,
-            )
-        except ValidationError as error:
-            apply_errors(form, error.fields)
-            return render_template("users/password.html", form=form), error.status
+
+    def save() -> str:
+        users.change_password(
+            viewer(),
+            user,
+            form.current_password.data,
+            form.new_password.data,
+            form.confirm_password.data,
+        )
         # The session id carries the new session version: log in again to keep
         # this session (and renew "remember me" if this browser had it).
         cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
         login_user(user, remember=cookie in request.cookies)
-        flash("Password changed. Your other devices have been signed out.", "success")
-        return redirect(profile_url(user))
-    return render_template("users/password.html", form=form)
+        return profile_url(user)
+
+    page = partial(render_template, "users/password.html", form=form)
+    done = "Password changed. Your other devices have been signed out."
+    return form_page(form, page, save, done)

@@ -9,36 +9,35 @@ import re
 
 from flask import Blueprint, flash, redirect, request
 
-from forum.extensions import csrf
 from forum.services import questions, voting
-from forum.views.helpers import viewer
+from forum.views.helpers import login_first, viewer
 from forum.views.posts import post_url
-from forum.views.questions import login_first, question_url
+from forum.views.questions import question_url
 
 bp = Blueprint("votes", __name__)
 
 # Form values as the vote buttons send them; anything else goes to the service
 # as it came, which refuses it with a message.
 VOTE_VALUES = {"1": 1, "-1": -1, "0": 0}
-VOTE_DONE = {1: "Upvoted.", -1: "Downvoted.", 0: "Your vote was withdrawn."}
+VOTE_DONE = {"1": "Upvoted.", "-1": "Downvoted.", "0": "Your vote was withdrawn."}
 ID_RE = re.compile(r"[0-9]{1,10}")
 
 
 @bp.post("/posts/<int:post_id>/vote")
-@csrf.exempt  # checked below for signed-in voters; a visitor is only redirected
 def vote(post_id: int):
     """Vote up (1), down (-1) or withdraw (0), then back to the post."""
     actor = viewer()
     post = questions.get_post(post_id, actor)
     if actor is None:
-        return login_first(post if post.type == "question" else post.question)
-    csrf.protect()
+        return login_first(
+            question_url(post if post.type == "question" else post.question)
+        )
     raw = request.form.get("value", "")
-    value = VOTE_VALUES.get(raw.strip(), raw)
+    key = raw.strip()
     # A refusal (no privilege, own post, bad value) propagates to the error
     # page: 403/422 with the service's message, and nothing is written.
-    voting.cast_vote(actor, post, value)
-    flash(VOTE_DONE[value], "success")
+    voting.cast_vote(actor, post, VOTE_VALUES.get(key, raw))
+    flash(VOTE_DONE[key], "success")
     return redirect(post_url(post))
 
 
@@ -48,7 +47,7 @@ def accept(question_id: int):
     actor = viewer()
     question = questions.get_question(question_id, actor)
     if actor is None:
-        return login_first(question)
+        return login_first(question_url(question))
     raw = request.form.get("answer_id", "").strip()
     answer_id = int(raw) if ID_RE.fullmatch(raw) else (raw or None)
     result = voting.accept_answer_id(actor, question, answer_id)

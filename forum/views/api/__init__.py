@@ -1,10 +1,11 @@
-"""The JSON API v1 (../shared/API.md): same services as the pages."""
+"""The JSON API v1 (described at /api/v1/openapi.json): same services as pages."""
 
 from flask import Blueprint, g, request
 from flask_login import current_user
 
 from forum.extensions import csrf
 from forum.services import tokens
+from forum.views.errors import json_error
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -34,7 +35,6 @@ def load_token_user(req):
 @bp.before_request
 def check_credentials_and_csrf():
     """A bad bearer token is a 401; cookie-session writes need a CSRF token."""
-    from forum.views.errors import json_error
 
     # Start from nothing: an app context (and so ``g``) may outlive one request,
     # as it does under the tests' ``app`` fixture.

@@ -1,7 +1,17 @@
-"""OpenAPI 3.1 components of the API description: schemas, parameters, errors."""
+"""OpenAPI 3.1 components of the API description: schemas, parameters, errors.
+
+Limits (list sizes, the body size, the query length) come from the app's
+config and constants, so the description says what the app enforces.
+"""
+
+from collections.abc import Mapping
+from typing import Any
 
 from forum.search import SORTS
+from forum.search.query import MAX_QUERY_LENGTH
 from forum.services.users import USER_PERIODS
+from forum.views.api.search import SIMILAR_MAX
+from forum.views.helpers import size_text
 
 
 def ref(name: str) -> dict:
@@ -17,11 +27,13 @@ def nullable(type_name: str, **extra) -> dict:
 TIME = {"type": "string", "format": "date-time", "examples": ["2026-11-24T10:15:00Z"]}
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2147483647}
 TEXT = {"type": "string"}
+INTEGER = {"type": "integer"}
+TAG_NAMES = {"type": "array", "items": TEXT}
 VOTE = {"type": "integer", "enum": [-1, 0, 1]}
 
 
 def _object(properties: dict, optional: tuple = (), description: str = "") -> dict:
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "required": [name for name in properties if name not in optional],
         "properties": properties,
@@ -40,49 +52,56 @@ def _list_of(item: str) -> dict:
     }
 
 
-USER_SUMMARY = _object(
-    {
-        "id": ID_SCHEMA,
-        "username": TEXT,
-        "display_name": TEXT,
-        "reputation": {"type": "integer"},
-    },
-)
 OWNER = {"anyOf": [ref("UserSummary"), {"type": "null"}]}
-SOURCE = {**ref("Source"), "description": "Only on imported posts."}
+BODY = {
+    "body_markdown": TEXT,
+    "body_html": {"type": "string", "description": "Rendered, sanitised."},
+}
+# What only some posts and callers get: attribution and the caller's vote.
+POST_EXTRAS = {
+    "source": {**ref("Source"), "description": "Only on imported posts."},
+    "my_vote": {**VOTE, "description": "Only when authenticated."},
+}
+QUESTION_SUMMARY = {
+    "id": ID_SCHEMA,
+    "title": TEXT,
+    "tags": TAG_NAMES,
+    "score": INTEGER,
+    "answer_count": INTEGER,
+    "accepted_answer_id": nullable("integer"),
+}
 
-SCHEMAS = {
-    "Error": _object(
-        {
-            "error": _object(
-                {
-                    "code": {
-                        "type": "string",
-                        "pattern": "^[a-z_]+$",
-                        "examples": ["validation_failed"],
-                    },
-                    "message": {"type": "string"},
-                    "fields": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "What to fix, by field name.",
-                    },
+ERROR = _object(
+    {
+        "error": _object(
+            {
+                "code": {
+                    "type": "string",
+                    "pattern": "^[a-z_]+$",
+                    "examples": ["validation_failed"],
                 },
-                optional=("fields",),
-            )
-        },
-        description="Every error: a snake_case code and a human sentence.",
-    ),
-    "ListEnvelope": _object(
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "What to fix, by field name.",
+                },
+            },
+            optional=("fields",),
+        )
+    },
+    description="Every error: a snake_case code and a human sentence.",
+)
+
+RESOURCES = {
+    "UserSummary": _object(
         {
-            "items": {"type": "array"},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-            "total": {"type": "integer", "minimum": 0},
-            "has_more": {"type": "boolean"},
-        }
+            "id": ID_SCHEMA,
+            "username": TEXT,
+            "display_name": TEXT,
+            "reputation": INTEGER,
+        },
     ),
-    "UserSummary": USER_SUMMARY,
     "User": _object(
         {
             "id": ID_SCHEMA,
@@ -93,7 +112,7 @@ SCHEMAS = {
             "rank": {"type": "string", "description": "Named rank of the reputation."},
             "created_at": TIME,
             "badges": _object(
-                {k: {"type": "integer"} for k in ("gold", "silver", "bronze")},
+                {k: INTEGER for k in ("gold", "silver", "bronze")},
                 description="How many badges of each class the user has earned.",
             ),
             "email": {"type": "string", "description": "Only for the user and staff."},
@@ -104,12 +123,11 @@ SCHEMAS = {
         {
             "id": ID_SCHEMA,
             "title": TEXT,
-            "body_markdown": TEXT,
-            "body_html": {"type": "string", "description": "Rendered, sanitised."},
-            "tags": {"type": "array", "items": TEXT},
-            "score": {"type": "integer"},
-            "answer_count": {"type": "integer"},
-            "view_count": {"type": "integer"},
+            **BODY,
+            "tags": TAG_NAMES,
+            "score": INTEGER,
+            "answer_count": INTEGER,
+            "view_count": INTEGER,
             "accepted_answer_id": nullable("integer"),
             "accepted_by": {"enum": ["asker", "staff", None]},
             "is_closed": {"type": "boolean"},
@@ -118,25 +136,22 @@ SCHEMAS = {
             "owner": OWNER,
             "created_at": TIME,
             "last_activity_at": TIME,
-            "source": SOURCE,
-            "my_vote": {**VOTE, "description": "Only when authenticated."},
+            **POST_EXTRAS,
         },
-        optional=("source", "my_vote"),
+        optional=tuple(POST_EXTRAS),
     ),
     "Answer": _object(
         {
             "id": ID_SCHEMA,
             "question_id": ID_SCHEMA,
-            "body_markdown": TEXT,
-            "body_html": TEXT,
-            "score": {"type": "integer"},
+            **BODY,
+            "score": INTEGER,
             "is_accepted": {"type": "boolean"},
             "owner": OWNER,
             "created_at": TIME,
-            "source": SOURCE,
-            "my_vote": {**VOTE, "description": "Only when authenticated."},
+            **POST_EXTRAS,
         },
-        optional=("source", "my_vote"),
+        optional=tuple(POST_EXTRAS),
     ),
     "Source": _object(
         {
@@ -153,8 +168,7 @@ SCHEMAS = {
         {
             "id": ID_SCHEMA,
             "post_id": ID_SCHEMA,
-            "body_markdown": TEXT,
-            "body_html": TEXT,
+            **BODY,
             "owner": OWNER,
             "created_at": TIME,
         },
@@ -169,10 +183,10 @@ SCHEMAS = {
             "summary": TEXT,
             "title": nullable("string", description="Questions only."),
             "body_markdown": TEXT,
-            "tags": {"type": "array", "items": TEXT},
+            "tags": TAG_NAMES,
         }
     ),
-    "Tag": _object({"name": TEXT, "question_count": {"type": "integer"}}),
+    "Tag": _object({"name": TEXT, "question_count": INTEGER}),
     "Badge": _object(
         {
             "name": TEXT,
@@ -187,7 +201,7 @@ SCHEMAS = {
             "user_id": ID_SCHEMA,
             "post_id": nullable("integer"),
             "kind": {"type": "string", "examples": ["answer_upvoted"]},
-            "delta": {"type": "integer"},
+            "delta": INTEGER,
             "created_at": TIME,
             "reverses_id": nullable(
                 "integer", description="The event this one undoes, if any."
@@ -195,63 +209,78 @@ SCHEMAS = {
         }
     ),
     "Token": _object({"token": {"type": "string", "description": "Shown once."}}),
-    "VoteResult": _object({"score": {"type": "integer"}, "my_vote": VOTE}),
-    "UserList": _list_of("User"),
-    "QuestionList": _list_of("Question"),
-    "RevisionList": _list_of("Revision"),
-    "TagList": _list_of("Tag"),
-    "ReputationEventList": _list_of("ReputationEvent"),
-    "BadgeList": _list_of("Badge"),
-}
-QUESTION_SUMMARY = {
-    "id": ID_SCHEMA,
-    "title": TEXT,
-    "tags": {"type": "array", "items": TEXT},
-    "score": {"type": "integer"},
-    "answer_count": {"type": "integer"},
-    "accepted_answer_id": nullable("integer"),
-}
-SCHEMAS["SearchHit"] = _object(
-    {
-        **QUESTION_SUMMARY,
-        "highlights": {
-            "type": "array",
-            "items": TEXT,
-            "description": "HTML fragments: escaped text with <mark> around "
-            "the matched words, nothing else.",
+    "VoteResult": _object({"score": INTEGER, "my_vote": VOTE}),
+    "SearchHit": _object(
+        {
+            **QUESTION_SUMMARY,
+            "highlights": {
+                "type": "array",
+                "items": TEXT,
+                "description": "HTML fragments: escaped text with <mark> around "
+                "the matched words, nothing else.",
+            },
+            "answer_id": {**ID_SCHEMA, "description": "When found through an answer."},
         },
-        "answer_id": {**ID_SCHEMA, "description": "When found through an answer."},
+        optional=("answer_id",),
+        description="A question summary (id is the question's) plus snippets.",
+    ),
+    "SimilarQuestion": _object(
+        {**QUESTION_SUMMARY, "is_solved": {"type": "boolean"}},
+        description="A question summary; is_solved: it has an accepted answer.",
+    ),
+    "AnswerDetail": {
+        "allOf": [
+            ref("Answer"),
+            _object({"comments": {"type": "array", "items": ref("Comment")}}),
+        ]
     },
-    optional=("answer_id",),
-    description="A question summary (id is the question's) plus snippets.",
-)
-SCHEMAS["SimilarQuestion"] = _object(
-    {**QUESTION_SUMMARY, "is_solved": {"type": "boolean"}},
-    description="A question summary; is_solved: it has an accepted answer.",
-)
-SCHEMAS["SearchHitList"] = _list_of("SearchHit")
-SCHEMAS["SimilarQuestionList"] = _list_of("SimilarQuestion")
-SCHEMAS["AnswerDetail"] = {
-    "allOf": [
-        ref("Answer"),
-        _object({"comments": {"type": "array", "items": ref("Comment")}}),
-    ]
+    "QuestionDetail": {
+        "allOf": [
+            ref("Question"),
+            _object(
+                {
+                    "answers": {
+                        "type": "array",
+                        "items": ref("AnswerDetail"),
+                        "description": "Accepted first, then by score, then oldest.",
+                    },
+                    "comments": {"type": "array", "items": ref("Comment")},
+                }
+            ),
+        ]
+    },
+    **{
+        f"{item}List": _list_of(item)
+        for item in (
+            "User",
+            "Question",
+            "Revision",
+            "Tag",
+            "ReputationEvent",
+            "Badge",
+            "SearchHit",
+            "SimilarQuestion",
+        )
+    },
 }
-SCHEMAS["QuestionDetail"] = {
-    "allOf": [
-        ref("Question"),
-        _object(
-            {
-                "answers": {
-                    "type": "array",
-                    "items": ref("AnswerDetail"),
-                    "description": "Accepted first, then by score, then oldest.",
-                },
-                "comments": {"type": "array", "items": ref("Comment")},
-            }
-        ),
-    ]
-}
+
+
+def schemas(config: Mapping[str, Any]) -> dict:
+    """Every schema: errors, the list envelope (page size from config), resources."""
+    envelope = _object(
+        {
+            "items": {"type": "array"},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": config["API_MAX_PER_PAGE"],
+            },
+            "total": {"type": "integer", "minimum": 0},
+            "has_more": {"type": "boolean"},
+        }
+    )
+    return {"Error": ERROR, "ListEnvelope": envelope, **RESOURCES}
 
 
 def _id_param(name: str, what: str) -> dict:
@@ -264,81 +293,95 @@ def _id_param(name: str, what: str) -> dict:
     }
 
 
-PARAMETERS = {
-    "PostId": _id_param("post_id", "question or answer"),
-    "QuestionId": _id_param("question_id", "question"),
-    "UserId": _id_param("user_id", "user"),
-    "Page": {
-        "name": "page",
-        "in": "query",
-        "description": "Page number, from 1.",
-        "schema": {"type": "integer", "minimum": 1, "default": 1},
-    },
-    "PerPage": {
+def _per_page(what: str, default: int, maximum: int) -> dict:
+    return {
         "name": "per_page",
         "in": "query",
-        "description": "Items per page.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30},
-    },
-    "SearchQuery": {
-        "name": "q",
-        "in": "query",
-        "description": "The search page's syntax: words (all must match), "
-        '"exact phrase", -excluded, OR, [tag] or tag:x, user:NAME|ID, '
-        "is:question, is:answer, is:solved, is:unsolved, answers:0, score:3, "
-        "score:3.., created:2025-01..2025-06, closed:no. Unknown operators and "
-        "stray quotes are read as words; over 300 characters is truncated. "
-        "Empty: an empty list.",
-        "schema": {"type": "string", "default": ""},
-    },
-    "SearchPerPage": {
-        "name": "per_page",
-        "in": "query",
-        "description": "Hits per page.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-    },
-    "SearchSort": {
-        "name": "sort",
-        "in": "query",
-        "description": "relevance also favours solved and high-scored questions.",
-        "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
-    },
-    "SimilarPerPage": {
-        "name": "per_page",
-        "in": "query",
-        "description": "Questions per page.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 10, "default": 10},
-    },
-    "Period": {
-        "name": "period",
-        "in": "query",
-        "description": "all: by total reputation; month and week: by the "
-        "reputation gained in the last 30 or 7 days (summed from the ledger).",
-        "schema": {"type": "string", "enum": list(USER_PERIODS), "default": "all"},
-    },
-}
-
-ERRORS = {
-    400: (
-        "BadRequest",
-        "Malformed: bad JSON, not UTF-8, a bad parameter, or a "
-        "cookie-session write without a valid X-CSRFToken header.",
-    ),
-    401: ("Unauthorized", "No or invalid credentials."),
-    403: ("Forbidden", "Not allowed; the message says why."),
-    404: ("NotFound", "No such thing, or it is deleted."),
-    409: ("Conflict", "Clashes with existing data (a taken username or email)."),
-    413: ("PayloadTooLarge", "The body is over 1 MB."),
-    422: ("ValidationFailed", "Valid JSON, invalid values: see error.fields."),
-}
-
-RESPONSES = {
-    name: {
-        "description": description,
-        "content": {"application/json": {"schema": ref("Error")}},
+        "description": f"{what} per page.",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": maximum,
+            "default": default,
+        },
     }
-    for name, description in ERRORS.values()
+
+
+def parameters(config: Mapping[str, Any]) -> dict:
+    """The shared parameters, their sizes from config."""
+    most = config["API_MAX_PER_PAGE"]
+    return {
+        "PostId": _id_param("post_id", "question or answer"),
+        "QuestionId": _id_param("question_id", "question"),
+        "UserId": _id_param("user_id", "user"),
+        "Page": {
+            "name": "page",
+            "in": "query",
+            "description": "Page number, from 1.",
+            "schema": {"type": "integer", "minimum": 1, "default": 1},
+        },
+        "PerPage": _per_page("Items", config["API_PER_PAGE"], most),
+        "SearchQuery": {
+            "name": "q",
+            "in": "query",
+            "description": "The search page's syntax: words (all must match), "
+            '"exact phrase", -excluded, OR, [tag] or tag:x, user:NAME|ID, '
+            "is:question, is:answer, is:solved, is:unsolved, answers:0, score:3, "
+            "score:3.., created:2025-01..2025-06, closed:no. Unknown operators and "
+            f"stray quotes are read as words; over {MAX_QUERY_LENGTH} characters "
+            "is truncated. Empty: an empty list.",
+            "schema": {"type": "string", "default": ""},
+        },
+        "SearchPerPage": _per_page("Hits", config["SEARCH_PER_PAGE"], most),
+        "SearchSort": {
+            "name": "sort",
+            "in": "query",
+            "description": "relevance also favours solved and high-scored questions.",
+            "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+        },
+        "SimilarPerPage": _per_page("Questions", SIMILAR_MAX, SIMILAR_MAX),
+        "Period": {
+            "name": "period",
+            "in": "query",
+            "description": "all: by total reputation; month and week: by the "
+            "reputation gained in the last 30 or 7 days (summed from the ledger).",
+            "schema": {"type": "string", "enum": list(USER_PERIODS), "default": "all"},
+        },
+    }
+
+
+# Status -> the name of its response in components/responses.
+ERROR_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    422: "ValidationFailed",
 }
+
+
+def error_responses(config: Mapping[str, Any]) -> dict:
+    """One response per error status, each with the Error shape."""
+    descriptions = {
+        400: "Malformed: bad JSON, not UTF-8, a bad parameter, or a "
+        "cookie-session write without a valid X-CSRFToken header.",
+        401: "No or invalid credentials.",
+        403: "Not allowed; the message says why.",
+        404: "No such thing, or it is deleted.",
+        409: "Clashes with existing data (a taken username or email).",
+        413: f"The body is over {size_text(config['MAX_CONTENT_LENGTH'])}.",
+        422: "Valid JSON, invalid values: see error.fields.",
+    }
+    return {
+        ERROR_NAMES[status]: {
+            "description": description,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+        for status, description in descriptions.items()
+    }
+
 
 SECURITY_SCHEMES = {
     "bearer": {

@@ -4,16 +4,13 @@ Only the shape of the input is checked here; the rules live in the services.
 """
 
 import json
-import re
 
 from flask import current_app, request
 from flask_login import current_user
 
 from forum.models import User
 from forum.services.errors import BadRequest, ValidationError
-from forum.services.pagination import check_page_args
-
-NUMBER_RE = re.compile(r"[0-9]{1,9}")
+from forum.views.helpers import number_arg, page_arg
 
 
 class InvalidJson(BadRequest):
@@ -83,23 +80,17 @@ def require_text(body: dict, *names: str) -> list[str]:
     return [body[name] for name in names]
 
 
-def _number(raw: str) -> int | str:
-    return int(raw) if NUMBER_RE.fullmatch(raw) else raw
-
-
-def page_args() -> tuple[int, int]:
-    """``page`` (≥ 1) and ``per_page`` (1-API_MAX_PER_PAGE). Raises BadRequest."""
+def page_args(
+    default: int | None = None, maximum: int | None = None
+) -> tuple[int, int]:
+    """``page`` (≥ 1) and ``per_page`` (1 to ``maximum``, by default
+    API_PER_PAGE and API_MAX_PER_PAGE). Raises BadRequest (400)."""
     config = current_app.config
-    page = _number(request.args.get("page", "1"))
-    per_page = _number(request.args.get("per_page", str(config["API_PER_PAGE"])))
-    return check_page_args(page, per_page, config["API_MAX_PER_PAGE"])
-
-
-def bool_arg(name: str) -> bool | None:
-    """A ``true``/``false`` query parameter (None when absent). Raises BadRequest."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if raw not in ("true", "false"):
-        raise BadRequest(f"{name} must be true or false.", {name: "true|false"})
-    return raw == "true"
+    page = page_arg()
+    per_page = number_arg(
+        "per_page",
+        default or config["API_PER_PAGE"],
+        1,
+        maximum or config["API_MAX_PER_PAGE"],
+    )
+    return page, per_page

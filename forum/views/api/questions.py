@@ -5,7 +5,8 @@ from flask import request, url_for
 from forum.services import answers, questions, voting
 from forum.views.api import ID, bp
 from forum.views.api import serializers as out
-from forum.views.api.parsing import actor, bool_arg, json_body, page_args, require_key
+from forum.views.api.parsing import actor, json_body, page_args, require_key
+from forum.views.helpers import bool_arg
 
 
 @bp.get("/questions")

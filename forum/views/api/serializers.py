@@ -1,9 +1,12 @@
-"""Models to the API's JSON shapes (../shared/API.md, "Resources").
+"""Models to the API's JSON shapes, keys in the order /api/v1/openapi.json lists.
 
 List serialisers fetch the caller's votes in one query, never one per item.
 """
 
+from typing import Any
+
 from forum.models import Answer, Comment, Question, ReputationEvent, Revision, Tag, User
+from forum.search import Hit
 from forum.services import badges, privileges, questions, voting
 from forum.services.pagination import Page
 from forum.views.helpers import isoformat
@@ -39,7 +42,7 @@ def user(user: User, viewer: User | None, badge_counts: dict | None = None) -> d
     """
     if badge_counts is None:
         badge_counts = badges.class_counts([user.id])[user.id]
-    data = {
+    data: dict[str, Any] = {
         "id": user.id,
         "username": user.username,
         "display_name": user.display_name,
@@ -72,9 +75,20 @@ def source(p: Question | Answer) -> dict:
     }
 
 
+def _with_extras(
+    data: dict[str, Any], p: Question | Answer, viewer: User | None, votes: dict
+) -> dict:
+    """Add what only some posts and callers get: attribution, the caller's vote."""
+    if p.source_url is not None:
+        data["source"] = source(p)
+    if viewer is not None:
+        data["my_vote"] = votes.get(p.id, 0)
+    return data
+
+
 def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
     """A question without its answers; ``votes`` maps post id to the viewer's vote."""
-    data = {
+    data: dict[str, Any] = {
         "id": q.id,
         "title": q.title,
         "body_markdown": q.body_markdown,
@@ -92,11 +106,7 @@ def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
         "created_at": isoformat(q.created_at),
         "last_activity_at": isoformat(q.last_activity_at),
     }
-    if q.source_url is not None:
-        data["source"] = source(q)
-    if viewer is not None:
-        data["my_vote"] = votes.get(q.id, 0)
-    return data
+    return _with_extras(data, q, viewer, votes)
 
 
 def one_question(q: Question, viewer: User | None) -> dict:
@@ -130,7 +140,7 @@ def answer(
     comments: list[Comment] | None = None,
 ) -> dict:
     """An answer; ``comments`` (detail views) adds its comments."""
-    data = {
+    data: dict[str, Any] = {
         "id": a.id,
         "question_id": a.question_id,
         "body_markdown": a.body_markdown,
@@ -140,10 +150,7 @@ def answer(
         "owner": user_summary(a.owner),
         "created_at": isoformat(a.created_at),
     }
-    if a.source_url is not None:
-        data["source"] = source(a)
-    if viewer is not None:
-        data["my_vote"] = votes.get(a.id, 0)
+    _with_extras(data, a, viewer, votes)
     if comments is not None:
         data["comments"] = [comment(c) for c in comments]
     return data
@@ -176,6 +183,32 @@ def question_detail(q: Question, viewer: User | None) -> dict:
         for a in answers
     ]
     return data
+
+
+def question_summary(q: Question) -> dict:
+    """The short form of a question in search hits and similar lists."""
+    return {
+        "id": q.id,
+        "title": q.title,
+        "tags": q.tag_names,
+        "score": q.score,
+        "answer_count": q.answer_count or 0,
+        "accepted_answer_id": q.accepted_answer_id,
+    }
+
+
+def search_hit(h: Hit) -> dict:
+    """A search hit: summary, highlight fragments, and the answer it came from."""
+    data = question_summary(h.question)
+    data["highlights"] = [str(fragment) for fragment in h.highlights]
+    if h.answer_id is not None:
+        data["answer_id"] = h.answer_id
+    return data
+
+
+def similar_question(q: Question) -> dict:
+    """A question similar to a draft: its summary and whether it is solved."""
+    return {**question_summary(q), "is_solved": q.accepted_answer_id is not None}
 
 
 def revision(r: Revision) -> dict:
