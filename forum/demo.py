@@ -147,7 +147,7 @@ def _load_thread(thread: dict, people: dict[str, User], now: datetime) -> None:
         post = question if target == "q" else replies[target]
         comment = comments.add_comment(people[author], post, body)
         stamps.append((comment, at(hours)))
-    ballots = [(question, thread["votes"])]
+    ballots: list[tuple[Post, dict]] = [(question, thread["votes"])]
     ballots += [
         (answer, spec["votes"])
         for answer, spec in zip(replies, thread["answers"], strict=True)

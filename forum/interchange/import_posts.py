@@ -132,7 +132,7 @@ def _load_known(run) -> dict[int, tuple]:
     for start in range(0, len(ids), 1000):
         rows = db.session.execute(
             select(
-                Post.__table__.c[
+                *Post.__table__.c[
                     "id",
                     "type",
                     "question_id",

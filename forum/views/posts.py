@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from forum.models import Comment, Post, Question
 from forum.services import comments, posts, questions
+from forum.services.permissions import question_of
 from forum.views.forms import CommentForm, EditPostForm, form_page
 from forum.views.helpers import login_first, viewer
 
@@ -15,7 +16,7 @@ bp = Blueprint("posts", __name__)
 
 def post_url(post: Post, anchor: str | None = None) -> str:
     """The question page holding ``post``, scrolled to ``anchor`` (or the post)."""
-    question = post if isinstance(post, Question) else post.question
+    question = question_of(post)
     return url_for(
         "questions.detail",
         question_id=question.id,
@@ -36,9 +37,9 @@ def edit(post_id: int):
     post = posts.editable_post(post_id, viewer())
     is_question = isinstance(post, Question)
     current = {
-        "title": post.title if is_question else None,
+        "title": post.title if isinstance(post, Question) else None,
         "body": post.body_markdown,
-        "tags": " ".join(post.tag_names) if is_question else None,
+        "tags": " ".join(post.tag_names) if isinstance(post, Question) else None,
     }
     form = EditPostForm(data=current)
 

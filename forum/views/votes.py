@@ -10,6 +10,7 @@ import re
 from flask import Blueprint, flash, redirect, request
 
 from forum.services import questions, voting
+from forum.services.permissions import question_of
 from forum.views.helpers import login_first, viewer
 from forum.views.posts import post_url
 from forum.views.questions import question_url
@@ -29,9 +30,7 @@ def vote(post_id: int):
     actor = viewer()
     post = questions.get_post(post_id, actor)
     if actor is None:
-        return login_first(
-            question_url(post if post.type == "question" else post.question)
-        )
+        return login_first(question_url(question_of(post)))
     raw = request.form.get("value", "")
     key = raw.strip()
     # A refusal (no privilege, own post, bad value) propagates to the error
