@@ -145,8 +145,8 @@ class DefaultConfig:
     # searchable well within a second).
     SEARCH_GATHER_SECONDS = 0.2
     SEARCH_LOOKBACK_SECONDS = 60
-    # A rebuild writes segments of this many questions per process (sorted in
-    # memory, ~230 MB each; see forum/search/indexer.py) and does not merge them.
+    # A rebuild writes segments of this many questions per process, each
+    # sorted in memory (more memory, fewer segments), and does not merge them.
     SEARCH_REBUILD_SEGMENT_DOCS = 10000
     # Outbox drains merge their small segments (under SEARCH_MERGE_MAX_DOCS
     # questions, once SEARCH_MERGE_MIN_SEGMENTS exist), never a rebuild's.
@@ -173,24 +173,3 @@ class DefaultConfig:
     # it reached this many matches, and ranks those; the total shown is then
     # "about" its extrapolation. 0: score every match.
     SEARCH_SCAN_MATCHES = 1000
-    # Relevance ranking: multipliers applied to the top hits' text scores.
-    SEARCH_BOOST_SOLVED = 0.15
-    SEARCH_BOOST_SCORE = 0.05
-    SEARCH_DUPLICATE_FACTOR = 0.6
-    # Similar questions (asking, related box): each word of the draft's title is
-    # looked up in these fields with these weights ("answers" holds the thread's
-    # answers and comments), rarest first while the postings read stay within
-    # the budget (it bounds the time on a big index); a word in more than the
-    # common share of questions counts in titles only, and the draft's body
-    # words count in bodies at the body weight. Then a small boost by question
-    # score: no solved boost and no duplicate penalty here (a closed duplicate's
-    # page leads to its original). Measured with bench/relevance.py and
-    # bench/search.py: see the README.
-    # The weights were chosen with a grid over bench/relevance.py's pairs
-    # (there is no held-out set). Phrase clauses for neighbouring title words
-    # found ~2 more points there but cost seconds a query at 100,000 questions.
-    SEARCH_SIMILAR_FIELDS = {"title": 1.0, "body": 1.0, "answers": 1.5}
-    SEARCH_SIMILAR_POSTINGS = 1000
-    SEARCH_SIMILAR_COMMON_SHARE = 0.1
-    SEARCH_SIMILAR_BODY_WEIGHT = 0.3
-    SEARCH_SIMILAR_BOOST_SCORE = 0.3

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from forum import create_app
 from forum.extensions import db
-from forum.search.searching import close_searchers
+from forum.search import close_searchers
 from tests.factories import PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL")

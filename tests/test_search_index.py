@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from forum import search
 from forum.extensions import db
 from forum.models import Question, SearchOutbox, User, utcnow
-from forum.search import indexer, outbox, searching
+from forum.search import background, indexer, outbox, searchers
 from forum.services import comments, posts, voting
 from tests.conftest import TEST_DATABASE_URL, make_app
 from tests.factories import make_answer, make_comment, make_question, make_user
@@ -316,7 +316,7 @@ def test_rebuild_writes_segments_of_the_configured_size(app, procs):
     made = [make_question(title=f"Kumquat printer model {n}") for n in range(7)]
     make_answer(made[5], body="Descale the papaya nozzle first.")
     assert search.rebuild(procs=procs) == 7
-    with searching.searcher() as s:
+    with searchers.searcher() as s:
         sizes = sorted(r.doc_count_all() for r, _ in s.reader().leaf_readers())
     # A writer takes 2 questions per process; a process that is done early may
     # take another's share, so segments hold at most 2 * procs.
@@ -337,7 +337,7 @@ def test_drains_merge_their_small_segments_but_never_a_rebuild_s(app):
     search.rebuild()
 
     def sizes() -> list[int]:
-        with searching.searcher() as s:
+        with searchers.searcher() as s:
             return sorted(r.doc_count_all() for r, _ in s.reader().leaf_readers())
 
     assert sizes() == [3, 3]
@@ -361,7 +361,7 @@ def test_drains_merge_segments_of_one_size_level_only(app):
     search.drain()  # one 13-question segment (level 2: 9 to 26 questions)
 
     def sizes() -> list[int]:
-        with searching.searcher() as s:
+        with searchers.searcher() as s:
             return sorted(r.doc_count_all() for r, _ in s.reader().leaf_readers())
 
     assert sizes() == [13]
@@ -524,10 +524,10 @@ def test_thread_rebuilds_an_index_damaged_while_running(app, restart, search_log
 def test_stopping_the_thread_applies_what_was_committed(app):
     search.drain()
     app.config["SEARCH_POLL_SECONDS"] = 60
-    background = indexer.BackgroundIndexer(app)
-    background.start()
+    thread = background.BackgroundIndexer(app)
+    thread.start()
     question = make_question(title="Kumquat printer jams on envelopes")
-    background.stop()
+    thread.stop()
     assert found("kumquat") == [question.id]
 
 

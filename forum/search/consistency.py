@@ -4,6 +4,7 @@ from collections import Counter
 
 from sqlalchemy import select
 from whoosh import query as wq
+from whoosh.searching import Searcher
 
 from forum.extensions import db
 from forum.models import Question
@@ -38,8 +39,9 @@ def _database_view() -> dict[str, tuple]:
     }
 
 
-def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
-    view, copies = {}, Counter()
+def _index_view(searcher: Searcher) -> tuple[dict[str, tuple], Counter[str]]:
+    view: dict[str, tuple] = {}
+    copies: Counter[str] = Counter()
     if not searcher.doc_count_all():
         return view, copies  # an empty index has no columns to read
     reader = searcher.reader()
@@ -59,7 +61,7 @@ def _index_view(searcher) -> tuple[dict[str, tuple], Counter]:
     return view, copies
 
 
-def differences(searcher) -> list[str]:
+def differences(searcher: Searcher) -> list[str]:
     """The questions missing from the index, indexed but not live, indexed more
     than once, or indexed with other values than the database's (by id)."""
     live = _database_view()

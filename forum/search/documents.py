@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
@@ -9,6 +10,9 @@ from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Answer, Comment, Question, User
 from forum.search.schema import day_number, micros
+
+# Question ids a rebuild reads per query (and turns into documents at once).
+ID_BATCH = 1000
 
 
 def _usernames(user_ids: set[int]) -> dict[int, str]:
@@ -20,11 +24,20 @@ def _usernames(user_ids: set[int]) -> dict[int, str]:
     return {uid: name.lower() for uid, name in rows}
 
 
-def load_threads(question_ids: list[int]) -> dict[int, dict]:
+@dataclass
+class Thread:
+    """A live question with its live answers and the live comments on all."""
+
+    question: Question
+    answers: list[Answer] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+
+
+def load_threads(question_ids: list[int]) -> dict[int, Thread]:
     """Everything the index holds for these questions, in four queries.
 
-    Returns question id -> {"question", "answers", "comments"} for live
-    questions; deleted or missing ids are absent.
+    Returns question id -> thread for live questions; deleted or missing ids
+    are absent.
     """
     if not question_ids:
         return {}
@@ -47,29 +60,31 @@ def load_threads(question_ids: list[int]) -> dict[int, dict]:
         .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None))
         .execution_options(populate_existing=True)
     ).all()
-    by_question: dict[int, dict] = {
-        q.id: {"question": q, "answers": [], "comments": []} for q in questions
-    }
-    question_of = {q.id: q.id for q in questions}
+    threads: dict[int, Thread] = {}
+    # By post id: a question's own and its answers' (Answer.question_id is
+    # nullable in the model, though never for a row selected above).
+    thread_of: dict[int | None, Thread] = {}
+    for question in questions:
+        threads[question.id] = thread_of[question.id] = Thread(question)
     for answer in answers:
-        by_question[answer.question_id]["answers"].append(answer)
-        question_of[answer.id] = answer.question_id
+        thread = thread_of[answer.question_id]
+        thread.answers.append(answer)
+        thread_of[answer.id] = thread
     for comment in comments:
-        by_question[question_of[comment.post_id]]["comments"].append(comment)
-    return by_question
+        thread_of[comment.post_id].comments.append(comment)
+    return threads
 
 
-def build_document(thread: dict, names: dict[int, str]) -> dict:
+def build_document(thread: Thread, names: dict[int, str]) -> dict[str, object]:
     """The Whoosh document of one question thread."""
-    question: Question = thread["question"]
-    answers: list[Answer] = thread["answers"]
-    people = [question.owner_id] + [a.owner_id for a in answers]
-    users = []
+    question = thread.question
+    people = [question.owner_id] + [a.owner_id for a in thread.answers]
+    users: list[str] = []
     for uid in people:
         if uid is not None and str(uid) not in users:
             users += [str(uid), names.get(uid, "")]
-    answer_text = " ".join(plain_text(a.body_html) for a in answers)
-    comment_text = " ".join(plain_text(c.body_html) for c in thread["comments"])
+    answer_text = " ".join(plain_text(a.body_html) for a in thread.answers)
+    comment_text = " ".join(plain_text(c.body_html) for c in thread.comments)
     return {
         "id": str(question.id),
         "title": question.title or "",
@@ -89,14 +104,14 @@ def build_document(thread: dict, names: dict[int, str]) -> dict:
     }
 
 
-def documents_for(question_ids: list[int]) -> list[dict]:
+def documents_for(question_ids: list[int]) -> list[dict[str, object]]:
     """Documents for the live questions among ids (deleted or missing ones
     have none)."""
     threads = load_threads(question_ids)
     owner_ids = {
         post.owner_id
         for thread in threads.values()
-        for post in [thread["question"], *thread["answers"]]
+        for post in [thread.question, *thread.answers]
         if post.owner_id is not None
     }
     names = _usernames(owner_ids)
@@ -109,7 +124,7 @@ def live_question_count() -> int:
     return db.session.scalar(stmt) or 0
 
 
-def all_question_ids(batch: int = 1000) -> Iterator[list[int]]:
+def all_question_ids() -> Iterator[list[int]]:
     """Ids of every live question, in batches, by id.
 
     The session's identity map holds loaded objects weakly, so a long build
@@ -122,7 +137,7 @@ def all_question_ids(batch: int = 1000) -> Iterator[list[int]]:
                 select(Question.id)
                 .where(Question.id > last, Question.deleted_at.is_(None))
                 .order_by(Question.id)
-                .limit(batch)
+                .limit(ID_BATCH)
             )
         )
         if not ids:

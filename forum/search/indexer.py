@@ -7,42 +7,42 @@ first (``drain``, never waiting for it). Re-applying a row is harmless:
 documents are rebuilt from the database, not from the row.
 
 Each index remembers which rows it applied (forum.search.outbox), so every
-process and every host with its own index follows the same outbox. Modes
-(SEARCH_INDEXING): "thread" drains on a background thread after each commit
-and every SEARCH_POLL_SECONDS; "sync" drains before the committing call
-returns (tests); "manual" leaves rows to ``drain()`` / ``flask search sync``.
+process and every host with its own index follows the same outbox. When a
+running app drains is forum.search.background's part.
 """
 
-import atexit
 import logging
 import threading
 import time
+from collections.abc import Callable
 
-from flask import Flask, current_app
-from sqlalchemy import event, inspect
+from flask import current_app
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-from whoosh.index import LockError
+from whoosh.codec.base import Segment
+from whoosh.index import EmptyIndexError, Index, LockError
 from whoosh.reading import SegmentReader
+from whoosh.writing import IndexWriter, SegmentWriter
 
 from forum.extensions import db
 from forum.models import SearchOutbox, utcnow
 from forum.search import consistency, outbox
 from forum.search.documents import all_question_ids, documents_for
 from forum.search.outbox import BATCH
-from forum.search.store import IndexStore, empty_state
+from forum.search.store import IndexState, IndexStore, empty_state
 
 log = logging.getLogger("forum.search")
 
-# Segments stay separate files: Whoosh reads a compound segment (.seg) by
-# copying each part into memory when a searcher opens, which cost every
-# process ~630 MB and seconds at 100,000 questions; separate files are read in
-# place.
+# Called with how many questions a rebuild has just indexed (a progress bar).
+Progress = Callable[[int], object]
+
+# Segments stay separate files, read in place: Whoosh copies each part of a
+# compound segment (.seg) into memory whenever a searcher opens.
 WRITER_OPTIONS = {"compound": False}
 
 BUSY = -1
 # Memory a rebuild's writer (each process's) may use for postings before it
-# sorts runs on disk: SEARCH_REBUILD_SEGMENT_DOCS questions fit (~230 MB).
+# sorts runs on disk: enough for SEARCH_REBUILD_SEGMENT_DOCS questions.
 REBUILD_LIMIT_MB = 512
 
 
@@ -57,7 +57,7 @@ def enqueue(question_id: int) -> None:
     db.session.info["search_pending"] = True
 
 
-def apply_ids(writer, question_ids: list[int]) -> None:
+def apply_ids(writer: IndexWriter, question_ids: list[int]) -> None:
     """Re-index (or remove) these questions with an open writer.
 
     Their old documents are deleted through one searcher, then the new ones
@@ -81,33 +81,33 @@ def _size_level(docs: int, base: int) -> int:
     return level
 
 
-def merge_small_segments(writer, segments):
+def merge_small_segments(
+    writer: SegmentWriter, segments: list[Segment]
+) -> list[Segment]:
     """Whoosh merge policy of the outbox drains, by size levels (as Lucene's
     log merge policy): once SEARCH_MERGE_MIN_SEGMENTS segments of one level
     exist (level 0: under that many questions, level 1: under its square...),
     they are merged into one, of the next level, if together they hold at
     most SEARCH_MERGE_MAX_DOCS questions. Each question is so rewritten a
-    few times, not at every merge: when every small segment merged, a
-    1,900-question one was rewritten every fourth drain (4-5 s holding the
-    write lock each time at 100,000 questions). Larger segments, such as a
-    rebuild's, are never touched: Whoosh's default policy merged a rebuild's
-    ten 10,000-question segments during a drain (five minutes). A rebuild
-    compacts everything.
+    few times, not at every drain, and the write lock is held briefly.
+    Larger segments, such as a rebuild's, are never touched (merging them
+    would hold the lock for minutes); a rebuild compacts everything.
     """
     config = current_app.config
     limit = config["SEARCH_MERGE_MAX_DOCS"]
     group = max(2, config["SEARCH_MERGE_MIN_SEGMENTS"])
-    levels: dict[int, list] = {}
+    levels: dict[int, list[Segment]] = {}
     for seg in segments:
         docs = seg.doc_count_all()
         if docs < limit:
             levels.setdefault(_size_level(docs, group), []).append(seg)
-    merged = []
+    merged: list[Segment] = []
     for level in sorted(levels):
         candidates = sorted(levels[level], key=lambda seg: seg.doc_count_all())
         if len(candidates) < group:
             continue
-        chosen, total = [], 0
+        chosen: list[Segment] = []
+        total = 0
         for seg in candidates:
             if total + seg.doc_count_all() > limit:
                 break
@@ -169,10 +169,7 @@ def drain(limit: int = BATCH) -> int:
     idx_store = store()
     applied = 0
     while True:
-        name = idx_store.current_name()
-        if name is None:
-            ensure_index()
-            name = idx_store.current_name()
+        name = live_name(idx_store)
         done = _drain_batch(idx_store, name, limit)
         if done == BUSY:
             return BUSY
@@ -194,15 +191,17 @@ def drain_until_done(deadline: float, stop: threading.Event | None = None) -> in
         time.sleep(0.05)
 
 
-def _build(idx_store: IndexStore, progress, procs: int) -> int:
+def _build(idx_store: IndexStore, progress: Progress | None, procs: int) -> int:
+    """Write a new generation from the database and publish it."""
     # Rows up to the snapshot are covered by reading the database afterwards.
     state = outbox.snapshot()
     name = idx_store.new_generation()
     per_segment = current_app.config["SEARCH_REBUILD_SEGMENT_DOCS"]
     count = 0
+    writer: IndexWriter | None = None
+    in_writer = 0
     try:
         ix = idx_store.open(name)
-        writer, in_writer = None, 0
         for ids in all_question_ids():
             docs = documents_for(ids)
             for doc in docs:
@@ -228,13 +227,12 @@ def _build(idx_store: IndexStore, progress, procs: int) -> int:
     return count
 
 
-def _segment_writer(ix, procs: int, per_segment: int):
+def _segment_writer(ix: Index, procs: int, per_segment: int) -> IndexWriter:
     """A writer for the next ``procs`` segments of a rebuild.
 
     Segments are kept small enough for Whoosh to sort their postings in
     memory: a writer that outgrows ``limitmb`` sorts runs on disk and merges
-    them, which made a 100,000-question build three times slower per question
-    than a 5,000-question one.
+    them, several times slower per question.
     """
     if procs > 1:
         # One batch per process: each writes one segment of per_segment.
@@ -248,13 +246,14 @@ def _segment_writer(ix, procs: int, per_segment: int):
     return ix.writer(limitmb=REBUILD_LIMIT_MB, **WRITER_OPTIONS)
 
 
-def _commit_segments(writer) -> None:
+def _commit_segments(writer: IndexWriter) -> None:
+    """Commit a rebuild's segments as they are."""
     # merge=False: a rebuild's segments are final; merging them would re-sort
     # every posting written so far.
     writer.commit(merge=False)
 
 
-def rebuild(progress=None, procs: int = 1) -> int:
+def rebuild(progress: Progress | None = None, procs: int = 1) -> int:
     """Build a new generation from the database and make it live atomically.
 
     Searches keep using the old generation until the swap; one build runs at a
@@ -294,137 +293,18 @@ def ensure_index() -> bool:
     return True
 
 
+def live_name(idx_store: IndexStore) -> str:
+    """The live generation's name, built from the database if there is none."""
+    name = idx_store.current_name()
+    if name is None:
+        ensure_index()
+        name = idx_store.current_name()
+    if name is None:  # only if another process removed it meanwhile
+        raise EmptyIndexError("no live search index")
+    return name
+
+
 _process_lock = threading.RLock()
-
-
-class BackgroundIndexer:
-    """One thread per process that drains the outbox after local commits and
-    every SEARCH_POLL_SECONDS (rows written by other processes or hosts)."""
-
-    def __init__(self, app: Flask):
-        self.app = app
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-        self.failed = False
-
-    def start(self) -> None:
-        """Start the thread unless it runs (also after a fork, or if it died)."""
-        with self.lock:
-            if self.stopping.is_set():
-                return
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(
-                    target=self.run, name="forum-search-indexer", daemon=True
-                )
-                self.thread.start()
-                atexit.register(self.stop)
-
-    def notify(self) -> None:
-        """Ask for a drain soon (starts the thread on first use)."""
-        self.start()
-        self.wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Apply what is committed so far, then end the thread (waits ``timeout``)."""
-        atexit.unregister(self.stop)
-        self.stopping.set()
-        self.wake.set()
-        thread = self.thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def run(self) -> None:
-        """Drain on start, SEARCH_GATHER_SECONDS after a wake-up, and every
-        poll interval."""
-        poll = self.app.config["SEARCH_POLL_SECONDS"]
-        gather = self.app.config["SEARCH_GATHER_SECONDS"]
-        while not self.stopping.is_set():
-            self.wake.clear()
-            self.drain_once(time.monotonic() + 3600, self.stopping)
-            if self.wake.wait(timeout=poll) and gather > 0:
-                # Let the commits of the next moment join this index commit:
-                # under a stream of votes, one Whoosh commit applies many.
-                self.stopping.wait(gather)
-        # A drain that starts now sees every commit made before stop().
-        self.drain_once(time.monotonic() + 5)
-
-    def drain_once(self, deadline: float, stop: threading.Event | None = None):
-        """Drain in an app context of our own; failures are logged and retried."""
-        with self.app.app_context():
-            try:
-                if self.failed:
-                    ensure_index()  # a damaged index is rebuilt, not retried forever
-                drain_until_done(deadline, stop)
-                self.failed = False
-            except Exception as error:  # the thread must outlive any failure
-                self.failed = True
-                log.warning("search indexing failed, will retry: %r", error)
-            finally:
-                db.session.remove()
-
-
-def init_app(app: Flask) -> None:
-    """Choose how this app indexes after commits: "thread" (a background thread,
-    started by the first request or commit), "sync" (before the committing call
-    returns: tests) or "manual" (``drain()`` or ``flask search sync``)."""
-    mode = app.config["SEARCH_INDEXING"]
-    if mode not in ("thread", "sync", "manual"):
-        raise ValueError(f"SEARCH_INDEXING must be thread, sync or manual: {mode!r}")
-    indexer = BackgroundIndexer(app) if mode == "thread" else None
-    app.extensions["forum_search_indexer"] = indexer
-    if indexer is not None:
-        # Servers follow the outbox from their first request on, even before
-        # they commit anything themselves (another host may be writing).
-        app.before_request(indexer.start)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    """A commit of enqueued rows makes a drain due once the session has handed
-    its connection back (a drain needs one of its own)."""
-    if session.in_nested_transaction():
-        return  # a savepoint released: the rows are not committed yet
-    if session.info.pop("search_pending", False):
-        session.info["search_due"] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction) -> None:
-    """Get due rows applied: by the background thread, or now (sync mode)."""
-    if transaction.parent is not None:
-        return  # a savepoint: wait for the outermost transaction
-    # Rows enqueued by a transaction that rolled back do not exist.
-    session.info.pop("search_pending", None)
-    if not session.info.pop("search_due", False):
-        return
-    app = current_app._get_current_object()
-    indexer = app.extensions.get("forum_search_indexer")
-    if indexer is not None:
-        indexer.notify()
-    elif app.config["SEARCH_INDEXING"] == "sync":
-        drain_in_thread(app)
-
-
-def drain_in_thread(app: Flask, timeout: float = 30.0) -> None:
-    """Drain now and wait for it, on another thread with its own session."""
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                if drain_until_done(time.monotonic() + timeout) == BUSY:
-                    log.warning("search index stayed locked; rows left pending")
-            except Exception as error:
-                # The change is committed and its outbox row stays: the next
-                # drain or `flask search sync` applies it.
-                log.warning("search indexing failed, will retry: %r", error)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name="forum-search-sync")
-    thread.start()
-    thread.join()
 
 
 def tables_ready() -> bool:
@@ -435,7 +315,7 @@ def tables_ready() -> bool:
         return False
 
 
-def live_state() -> dict:
+def live_state() -> IndexState:
     """The outbox state of the live index (nothing applied when there is none)."""
     idx_store = store()
     name = idx_store.current_name()

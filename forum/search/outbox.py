@@ -10,12 +10,15 @@ fills its gap). On SQLite writers are serialised, so there are no gaps.
 
 import time
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy.engine import CursorResult
 
 from forum.extensions import db
 from forum.models import SearchOutbox, utcnow
+from forum.search.store import IndexState
 
 # Outbox rows applied per index commit; a drain loops until none are left.
 BATCH = 2000
@@ -29,7 +32,7 @@ def lookback() -> float:
     return float(current_app.config["SEARCH_LOOKBACK_SECONDS"])
 
 
-def pending_condition(state: dict):
+def pending_condition(state: IndexState) -> ColumnElement[bool]:
     """The SQL condition for outbox rows an index in ``state`` has not applied."""
     condition = SearchOutbox.id > state["watermark"]
     if state["gaps"]:
@@ -37,7 +40,7 @@ def pending_condition(state: dict):
     return condition
 
 
-def pending_rows(state: dict, limit: int = BATCH) -> list[tuple[int, int]]:
+def pending_rows(state: IndexState, limit: int) -> list[tuple[int, int]]:
     """(row id, question id) of the oldest outbox rows not applied yet."""
     stmt = (
         select(SearchOutbox.id, SearchOutbox.question_id)
@@ -48,7 +51,7 @@ def pending_rows(state: dict, limit: int = BATCH) -> list[tuple[int, int]]:
     return [(row_id, qid) for row_id, qid in db.session.execute(stmt)]
 
 
-def count_pending(state: dict) -> int:
+def count_pending(state: IndexState) -> int:
     """How many outbox rows an index in ``state`` has not applied."""
     stmt = select(func.count()).select_from(SearchOutbox)
     return db.session.scalar(stmt.where(pending_condition(state))) or 0
@@ -65,7 +68,9 @@ def newest_missing(top: int, floor: int, present: set[int]) -> list[int]:
     return missing
 
 
-def advance(state: dict, row_ids: list[int], now: float, wait: float) -> dict:
+def advance(
+    state: IndexState, row_ids: list[int], now: float, wait: float
+) -> IndexState:
     """The state after applying ``row_ids``: the watermark raised past them, the
     ids skipped on the way awaited, and ids awaited longer than ``wait``
     seconds given up."""
@@ -83,7 +88,7 @@ def advance(state: dict, row_ids: list[int], now: float, wait: float) -> dict:
     return {"watermark": watermark, "gaps": gaps}
 
 
-def snapshot() -> dict:
+def snapshot() -> IndexState:
     """The state a build from the database starts with: the highest row id now,
     and the recent ids below it that are not committed yet (awaited)."""
     top = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
@@ -100,7 +105,7 @@ def snapshot() -> dict:
     return {"watermark": top, "gaps": gaps}
 
 
-def prune(state: dict, days: float) -> int:
+def prune(state: IndexState, days: float) -> int:
     """Delete rows older than ``days`` that an index in ``state`` has applied.
 
     The newest row always stays, so SQLite never hands out its id again.
@@ -113,6 +118,6 @@ def prune(state: dict, days: float) -> int:
     )
     if state["gaps"]:
         stmt = stmt.where(SearchOutbox.id.not_in(sorted(state["gaps"])))
-    removed = db.session.execute(stmt).rowcount
+    removed = cast(CursorResult, db.session.execute(stmt)).rowcount
     db.session.commit()
     return removed

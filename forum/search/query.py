@@ -5,6 +5,7 @@ read as plain words, and an over-long query is truncated.
 """
 
 import re
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,22 +32,66 @@ _TOKEN_RE = re.compile(
 )
 _RANGE_RE = re.compile(r"^(-?\d+)?(\.\.)?(-?\d+)?$")
 
+# Resolves the value of ``user:`` to the index's user key (None: nobody).
+UserKey = Callable[[str], str | None]
 
-@dataclass
-class ParsedQuery:
-    """The parts of a search: text clauses, filters and what the page echoes."""
 
-    text: list = field(default_factory=list)  # lists of alternatives (OR groups)
-    excluded: list = field(default_factory=list)
-    filters: list = field(default_factory=list)
-    text_fields: tuple = ALL_TEXT_FIELDS
-    words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
-    ranges: list = field(default_factory=list)  # Range: score, answers, created
+@dataclass(frozen=True)
+class Word:
+    """A plain word: its index terms, in any of the text fields."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A quoted phrase: its words side by side in one text field."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """``[tag]`` or ``tag:name``: questions with that tag."""
+
+    tag: str
 
     @property
-    def is_empty(self) -> bool:
-        """Whether nothing at all was asked for."""
-        return not (self.text or self.filters or self.excluded or self.ranges)
+    def query(self) -> wq.Query:
+        """The documents this filter selects."""
+        return wq.Term("tags", self.tag)
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """``user:name`` or ``user:id``: threads that user asked or answered in."""
+
+    key: str | None  # None matches nothing
+
+    @property
+    def query(self) -> wq.Query:
+        """The documents this filter selects."""
+        return wq.Term("users", self.key) if self.key else wq.NullQuery
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    """``is:solved``, ``closed:yes``, ``duplicate:no``...: a yes/no field."""
+
+    name: str
+    value: bool
+
+    @property
+    def query(self) -> wq.Query:
+        """The documents this filter selects."""
+        return wq.Term(self.name, self.value)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """``is:question`` or ``is:answer``: the text fields words are looked up in."""
+
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -55,8 +100,8 @@ class Range:
 
     ``query`` finds the documents through the index; ``column``, ``low`` and
     ``high`` test one document's column value (None: unbounded). Beside other
-    clauses a range is a test of the documents they match: enumerating every
-    question created in six months took half a second at 100,000 questions.
+    clauses a range is a test of the documents they match, which is cheaper
+    than enumerating every document a wide range holds.
     """
 
     query: wq.Query
@@ -71,12 +116,34 @@ class Range:
         )
 
 
+Text = Word | Phrase
+Filter = TagFilter | UserFilter | FlagFilter
+Clause = Text | Filter | Range
+
+
+@dataclass
+class ParsedQuery:
+    """The parts of a search: text clauses, filters and what the page echoes."""
+
+    text: list[list[Text]] = field(default_factory=list)  # groups of OR'ed options
+    excluded: list[Clause] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    text_fields: tuple[str, ...] = ALL_TEXT_FIELDS
+    words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
+    ranges: list[Range] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing at all was asked for."""
+        return not (self.text or self.filters or self.excluded or self.ranges)
+
+
 def analyzed(word: str) -> list[str]:
     """The index terms a word becomes (stemmed, folded; stop words vanish)."""
     return [token.text for token in TEXT_ANALYZER(word)]
 
 
-def text_clause(word: str, fields) -> wq.Query | None:
+def text_clause(word: str, fields: tuple[str, ...]) -> wq.Query | None:
     """Match one word in any of the text fields (None for a stop word)."""
     terms = analyzed(word)
     if not terms:
@@ -85,7 +152,7 @@ def text_clause(word: str, fields) -> wq.Query | None:
     return per_term[0] if len(per_term) == 1 else wq.And(per_term)
 
 
-def phrase_clause(text: str, fields) -> wq.Query | None:
+def phrase_clause(text: str, fields: tuple[str, ...]) -> wq.Query | None:
     """Match an exact phrase in any of the text fields."""
     terms = analyzed(text)
     if not terms:
@@ -139,6 +206,7 @@ def _date(value: str, end: bool) -> datetime | None:
 
 
 def _date_range(value: str) -> Range | None:
+    """``created:2025``, ``2025-06..``, ``..2025-06-30``, ``2024..2025-03``."""
     start_text, sep, end_text = value.partition("..")
     start = _date(start_text, end=False) if start_text else None
     end_source = end_text if sep else start_text
@@ -167,111 +235,104 @@ _BOOLEAN_WORDS = {
 }
 
 
-def operator_filter(op: str, value: str, users) -> tuple[str, object] | None:
-    """Turn ``op:value`` into ("filter", query) or ("fields", fields), else None.
-
-    ``users`` resolves a user name or id to the index's user key (or None).
-    """
+def _operator(op: str, value: str, users: UserKey) -> Filter | Range | Fields | None:
+    """What ``op:value`` asks for, or None when it is no operator we know."""
     op = op.lower()
     low = value.lower()
     if op == "tag":
-        return ("filter", wq.Term("tags", low))
+        return TagFilter(low)
     if op == "user":
-        key = users(value)
-        return ("filter", wq.Term("users", key)) if key else ("filter", wq.NullQuery)
+        return UserFilter(users(value))
     if op == "is":
         if low == "question":
-            return ("fields", QUESTION_FIELDS)
+            return Fields(QUESTION_FIELDS)
         if low == "answer":
-            return ("fields", ("answers",))
+            return Fields(("answers",))
         if low in ("solved", "accepted"):
-            return ("filter", wq.Term("accepted", True))
+            return FlagFilter("accepted", True)
         if low in ("unsolved", "unaccepted"):
-            return ("filter", wq.Term("accepted", False))
+            return FlagFilter("accepted", False)
         return None
     if op in ("answers", "score"):
-        built = _int_range(value, "answer_count" if op == "answers" else "score")
-        return ("range", built) if built is not None else None
+        return _int_range(value, "answer_count" if op == "answers" else "score")
     if op == "created":
-        built = _date_range(value)
-        return ("range", built) if built is not None else None
+        return _date_range(value)
     if op in ("closed", "duplicate") and low in _BOOLEAN_WORDS:
-        return ("filter", wq.Term(op, _BOOLEAN_WORDS[low]))
+        return FlagFilter(op, _BOOLEAN_WORDS[low])
     return None
 
 
-def parse(raw: str, users=lambda value: None) -> ParsedQuery:
-    """Parse the search box's text; never raises."""
+def _read(token: re.Match[str], users: UserKey) -> Clause | Fields | None:
+    """The clause one token stands for (None: punctuation only)."""
+    if token.group("phrase") is not None:
+        return Phrase(token.group("phrase"))
+    if token.group("tag") is not None:
+        return TagFilter(token.group("tag").lower())
+    plain = token.group("word")
+    if token.group("op") is not None:
+        found = _operator(token.group("op"), token.group("val"), users)
+        if found is not None:
+            return found
+        plain = token.group(0).lstrip("-")
+    # Unbalanced quotes and brackets are just punctuation.
+    plain = plain.strip('"[]')
+    return Word(plain) if plain else None
+
+
+def parse(raw: str, users: UserKey) -> ParsedQuery:
+    """Parse the search box's text; never raises.
+
+    ``users`` resolves the value of ``user:`` to the index's user key.
+    """
     text = (raw or "")[:MAX_QUERY_LENGTH]
     parsed = ParsedQuery()
     pending_or = False
-    count = 0
-    for match in _TOKEN_RE.finditer(text):
-        count += 1
+    for count, token in enumerate(_TOKEN_RE.finditer(text), 1):
         if count > MAX_TERMS:
             break
-        neg = bool(match.group("neg"))
-        word = match.group("word")
+        neg = bool(token.group("neg"))
+        word = token.group("word")
         if word is not None and word.upper() == "OR" and not neg:
             pending_or = bool(parsed.text)
             continue
-        clause: wq.Query | None = None
-        plain: str | None = None
-        if match.group("phrase") is not None:
-            clause = ("phrase", match.group("phrase"))
-        elif match.group("tag") is not None:
-            clause = ("filter", wq.Term("tags", match.group("tag").lower()))
-        elif match.group("op") is not None:
-            result = operator_filter(match.group("op"), match.group("val"), users)
-            if result is None:
-                plain = match.group(0).lstrip("-")
-            elif result[0] == "fields":
-                parsed.text_fields = result[1]
+        clause = _read(token, users)
+        match clause:
+            case None:
                 continue
-            else:
-                clause = result
-        else:
-            plain = word
-        if plain is not None:
-            # Unbalanced quotes and brackets are just punctuation.
-            plain = plain.strip('"[]')
-            if not plain:
+            case Fields(names):
+                parsed.text_fields = names
                 continue
-            clause = ("word", plain)
-            if not neg:
-                parsed.words.append(plain)
-        kind, payload = clause
-        if kind == "range":
-            if neg:
-                parsed.excluded.append(("query", payload.query))
-            else:
-                parsed.ranges.append(payload)
-            pending_or = False
-            continue
-        if kind == "filter":
-            (parsed.excluded if neg else parsed.filters).append(("query", payload))
-            pending_or = False
-            continue
-        if neg:
-            parsed.excluded.append((kind, payload))
-        elif pending_or:
-            parsed.text[-1].append((kind, payload))
-        else:
-            parsed.text.append([(kind, payload)])
+            case Range():
+                (parsed.excluded if neg else parsed.ranges).append(clause)
+            case TagFilter() | UserFilter() | FlagFilter():
+                (parsed.excluded if neg else parsed.filters).append(clause)
+            case _ if neg:
+                parsed.excluded.append(clause)
+            case _:
+                if isinstance(clause, Word):
+                    parsed.words.append(clause.text)
+                if pending_or:
+                    parsed.text[-1].append(clause)
+                else:
+                    parsed.text.append([clause])
         pending_or = False
     return parsed
 
 
-def _clause(kind: str, payload, fields) -> wq.Query | None:
-    if kind == "query":
-        return payload
-    if kind == "phrase":
-        return phrase_clause(payload, fields)
-    return text_clause(payload, fields)
+def _query(clause: Clause, fields: tuple[str, ...]) -> wq.Query | None:
+    """The Whoosh query of one clause (None: a word with no index terms)."""
+    match clause:
+        case Word(text):
+            return text_clause(text, fields)
+        case Phrase(text):
+            return phrase_clause(text, fields)
+    return clause.query
 
 
 def build(
-    parsed: ParsedQuery, fields: tuple | None = None, common: set[int] = frozenset()
+    parsed: ParsedQuery,
+    fields: tuple[str, ...] | None = None,
+    common: Set[int] = frozenset(),
 ) -> wq.Query:
     """The Whoosh query for a parsed search (all text groups must match).
 
@@ -284,13 +345,13 @@ def build(
     musts: list[wq.Query] = []
     optional: list[wq.Query] = []
     for number, group in enumerate(parsed.text):
-        options = [c for c in (_clause(k, p, fields) for k, p in group) if c]
+        options = [c for c in (_query(clause, fields) for clause in group) if c]
         if options:
             clause = options[0] if len(options) == 1 else wq.Or(options)
             (optional if number in common else musts).append(clause)
     if optional and not musts:
         musts, optional = optional, []  # only common words: all must match
-    musts.extend(payload for _, payload in parsed.filters)
+    musts.extend(f.query for f in parsed.filters)
     if not _selects(parsed):
         musts.extend(r.query for r in parsed.ranges)
     if not musts:
@@ -299,14 +360,16 @@ def build(
     if optional:
         positive = wq.AndMaybe(positive, wq.Or(optional))
     negatives = [
-        c for c in (_clause(k, p, ALL_TEXT_FIELDS) for k, p in parsed.excluded) if c
+        c for c in (_query(clause, ALL_TEXT_FIELDS) for clause in parsed.excluded) if c
     ]
     if negatives:
         return wq.AndNot(positive, wq.Or(negatives)).normalize()
     return positive.normalize()
 
 
-def common_groups(parsed: ParsedQuery, doc_frequency, limit: float) -> set[int]:
+def common_groups(
+    parsed: ParsedQuery, doc_frequency: Callable[[str, str], int], limit: float
+) -> set[int]:
     """The text groups that are one plain word held by more than ``limit``
     questions (summed over the text fields: an upper bound) -- "how", "use",
     or a site's own name --, when another text group is rarer. Such words
@@ -315,9 +378,9 @@ def common_groups(parsed: ParsedQuery, doc_frequency, limit: float) -> set[int]:
     """
     common = set()
     for number, group in enumerate(parsed.text):
-        if len(group) != 1 or group[0][0] != "word":
+        if len(group) != 1 or not isinstance(group[0], Word):
             continue
-        terms = analyzed(group[0][1])
+        terms = analyzed(group[0].text)
         frequencies = [
             sum(doc_frequency(f, t) for f in parsed.text_fields) for t in terms
         ]
@@ -332,7 +395,7 @@ def _selects(parsed: ParsedQuery) -> bool:
     """Whether words, phrases or filters select documents (the analyzer can
     leave a word nothing to match, whatever its fields)."""
     return bool(parsed.filters) or any(
-        analyzed(payload) for group in parsed.text for _, payload in group
+        analyzed(clause.text) for group in parsed.text for clause in group
     )
 
 

@@ -36,13 +36,13 @@ _ONE_MICROSECOND = datetime(1970, 1, 1, microsecond=1) - _EPOCH
 def make_schema() -> Schema:
     """Build the schema (text is not stored: snippets come from the database).
 
-    Only titles keep a spelling graph ("Did you mean"): building one for
-    bodies made a bulk build about a third slower. Each indexed number costs
-    postings per document (one per ``shift_step`` bits), so numbers are
-    indexed coarsely: ``created`` by day for ``created:`` ranges (4 postings
-    instead of 8 with a new term for nearly every question), with the exact
-    time in the ``created_at`` column for sorting; ``activity`` is a column
-    only (nothing searches by it).
+    Only titles keep a spelling graph ("Did you mean"): one for bodies
+    would slow every build. Each indexed number costs postings per document
+    (one per ``shift_step`` bits), so numbers are indexed coarsely:
+    ``created`` by day for ``created:`` ranges (a 32-bit day, not a new
+    64-bit term for nearly every question), with the exact time in the
+    ``created_at`` column for sorting; ``activity`` is a column only
+    (nothing searches by it).
     """
     return Schema(
         id=ID(stored=True, unique=True),

@@ -20,11 +20,14 @@ import shutil
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypedDict
 
 from whoosh import index as windex
-from whoosh.index import EmptyIndexError
+from whoosh.fields import Schema
+from whoosh.index import EmptyIndexError, Index
 
 from forum.search.schema import make_schema
 
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
 PREFIX = "gen-"
+# An old generation is deleted once untouched this long: a process that read
+# CURRENT just before the swap may still be opening it.
+GRACE_SECONDS = 60.0
 
 
 def _unique() -> str:
@@ -39,11 +45,19 @@ def _unique() -> str:
     return f"{os.getpid()}-{threading.get_ident()}"
 
 
-def _signature(schema) -> list[tuple[str, str]]:
+def _signature(schema: Schema) -> list[tuple[str, str]]:
+    """The fields of a schema and their types: what a generation must match."""
     return sorted((name, type(field).__name__) for name, field in schema.items())
 
 
-def empty_state() -> dict:
+class IndexState(TypedDict):
+    """Which outbox rows a generation applied (see forum.search.outbox)."""
+
+    watermark: int  # every row id up to it is applied, but the gaps
+    gaps: dict[int, float]  # row id -> when it was first awaited (epoch seconds)
+
+
+def empty_state() -> IndexState:
     """The state of an index that has applied no outbox row."""
     return {"watermark": 0, "gaps": {}}
 
@@ -51,7 +65,7 @@ def empty_state() -> dict:
 class IndexStore:
     """One index directory: open, create, swap generations, read/write state."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     # -- generations -------------------------------------------------------
@@ -82,7 +96,7 @@ class IndexStore:
             windex.create_in(str(self.root / name), make_schema())
             return name
 
-    def publish(self, name: str, state: dict) -> None:
+    def publish(self, name: str, state: IndexState) -> None:
         """Make ``name`` the live generation (atomically) and drop old ones."""
         self.write_state(name, state)
         tmp = self.root / f"{POINTER}.{_unique()}.tmp"
@@ -95,7 +109,7 @@ class IndexStore:
         shutil.rmtree(self.root / name, ignore_errors=True)
         self.state_path(name).unlink(missing_ok=True)
 
-    def remove_old(self, keep: str, grace_seconds: float = 60.0) -> None:
+    def remove_old(self, keep: str) -> None:
         """Delete generations other than ``keep`` once nobody can be starting on
         them (untouched for a grace period: open searchers keep their files)."""
         now = time.time()
@@ -103,7 +117,7 @@ class IndexStore:
             if path.name == keep or path.name.startswith(f"{keep}."):
                 continue
             try:
-                if now - path.stat().st_mtime < grace_seconds:
+                if now - path.stat().st_mtime < GRACE_SECONDS:
                     continue
             except FileNotFoundError:
                 continue
@@ -112,7 +126,7 @@ class IndexStore:
             else:
                 path.unlink(missing_ok=True)
 
-    def open(self, name: str | None = None):
+    def open(self, name: str | None = None) -> Index:
         """Open a generation's Whoosh index (the live one by default)."""
         name = name or self.current_name()
         if name is None:
@@ -149,7 +163,7 @@ class IndexStore:
             return problem
 
     @contextmanager
-    def exclusive(self):
+    def exclusive(self) -> Iterator[None]:
         """Hold the store's rebuild lock (one build at a time, across processes)."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "rebuild.lock", "w") as handle:
@@ -164,7 +178,7 @@ class IndexStore:
         """The JSON state file of a generation."""
         return self.root / f"{name}.state"
 
-    def read_state(self, name: str) -> dict:
+    def read_state(self, name: str) -> IndexState:
         """The generation's outbox watermark and awaited ids (defaults if unset).
 
         ``gaps`` maps an outbox id below the watermark that was not committed
@@ -182,7 +196,7 @@ class IndexStore:
                 log.warning("search state of %s is unreadable (%s)", name, error)
             return empty_state()
 
-    def write_state(self, name: str, state: dict) -> None:
+    def write_state(self, name: str, state: IndexState) -> None:
         """Replace the generation's state file atomically."""
         path = self.state_path(name)
         tmp = self.root / f"{name}.state.{_unique()}.tmp"
