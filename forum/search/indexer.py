@@ -330,7 +330,8 @@ def pending_count() -> int:
 def prune(days: float) -> int:
     """Delete outbox rows older than ``days`` that the live index has applied.
 
-    Other hosts' replicas must have applied them too (see README).
+    Other hosts' replicas must have applied them too (see docs/operations.md,
+    "Pruning the outbox").
     """
     if store().current_name() is None:
         return 0
