@@ -124,7 +124,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if not session.info.pop("search_due", False):
         return
     # The app itself, not the proxy: the drain runs on another thread.
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy
     indexer = app.extensions.get("forum_search_indexer")
     if indexer is not None:
         indexer.notify()
