@@ -4,7 +4,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Answer, Question, utcnow
-from tests.api_support import (
+from tests.factories import make_answer, make_question, make_user
+from tests.helpers import (
     ANSWER_KEYS,
     API,
     QUESTION_KEYS,
@@ -12,7 +13,8 @@ from tests.api_support import (
     bearer,
     count,
 )
-from tests.factories import make_answer, make_question, make_user
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def test_post_answer(client):

@@ -6,9 +6,10 @@ import re
 import pytest
 
 from forum.models import ApiToken, Comment, Post, Question, User, Vote
-from tests.api_support import API, assert_error, bearer, count
-from tests.conftest import csrf_from
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API, assert_error, bearer, count, csrf_from
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 GOOD_QUESTION = {
     "title": "Printer shows offline after every reboot",
@@ -41,7 +42,7 @@ ROWS = (User, ApiToken, Post, Comment, Vote)
 
 
 @pytest.fixture
-def thread(app):
+def thread(app_ctx):
     """A question with one answer, by two other users: ids for the paths."""
     question = make_question()
     answer = make_answer(question)

@@ -5,8 +5,10 @@ import pytest
 from forum.extensions import db
 from forum.models import Comment, Post, Revision, Vote
 from forum.services import posts
-from tests.api_support import API, assert_error, bearer, count
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API, assert_error, bearer, count
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 NEW_BODY = "Updated: the printer also drops off the network after sleep mode."
 

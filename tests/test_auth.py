@@ -1,17 +1,14 @@
 """Signing up, logging in and out, remember-me, and sessions after a password change."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_user
+from tests.helpers import count, csrf_from
 
-
-def user_count() -> int:
-    """How many accounts exist."""
-    return db.session.scalar(select(func.count(User.id)))
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def signup(
@@ -85,7 +82,7 @@ def test_signup_rules(client, fields, message):
     response = signup(client, **fields)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert user_count() == 0
+    assert count(User) == 0
     assert session_user_id(client) is None
 
 
@@ -103,7 +100,7 @@ def test_duplicate_username_is_409_case_insensitively(client):
     response = signup(client, username="gRACE")
     assert response.status_code == 409
     assert "That username is taken" in response.get_data(as_text=True)
-    assert user_count() == 1
+    assert count(User) == 1
 
 
 def test_duplicate_email_is_409(client):
@@ -113,7 +110,7 @@ def test_duplicate_email_is_409(client):
     assert "An account with that email already exists." in response.get_data(
         as_text=True
     )
-    assert user_count() == 1
+    assert count(User) == 1
 
 
 def test_signup_follows_safe_next_only(app, client):

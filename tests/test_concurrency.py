@@ -20,7 +20,9 @@ from forum.extensions import db
 from forum.models import Post, Question, ReputationEvent, User, Vote
 from forum.services import reputation, tokens
 from tests.factories import PASSWORD, make_answer, make_question, make_user
-from tests.test_reputation import assert_consistent, live
+from tests.ledger import assert_consistent, live
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 # No proxy, whatever the environment says: the server is on 127.0.0.1.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -28,7 +30,7 @@ TIMEOUT = 60
 
 
 @pytest.fixture
-def server(app):
+def server(app, app_ctx):
     """Serve ``app`` on 127.0.0.1 (a free port) for the test's duration."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

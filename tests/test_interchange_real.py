@@ -7,19 +7,18 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, Revision, User
-from tests.test_reputation import assert_consistent
+from tests.helpers import count
+from tests.ledger import assert_consistent
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BICYCLES = DATA / "bicycles.meta.stackexchange.com"
 
-pytestmark = pytest.mark.skipif(
-    not (BICYCLES / "Posts.xml").is_file(), reason=f"{BICYCLES} is not there"
-)
-
-
-def count(model) -> int:
-    """Rows of a model."""
-    return db.session.scalar(select(func.count(model.id)))
+pytestmark = [
+    pytest.mark.skipif(
+        not (BICYCLES / "Posts.xml").is_file(), reason=f"{BICYCLES} is not there"
+    ),
+    pytest.mark.usefixtures("app_ctx"),
+]
 
 
 def test_bicycles_meta_imports_with_its_known_facts(runner):

@@ -1,5 +1,6 @@
 """``flask --app forum reputation verify|rebuild``: the cache against the ledger."""
 
+import pytest
 from sqlalchemy import update
 
 from forum import demo
@@ -7,7 +8,9 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import reputation, voting
 from tests.factories import make_question, make_user
-from tests.test_reputation import assert_consistent
+from tests.ledger import assert_consistent
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def verify(runner):

@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import Answer, Comment, Question, Revision
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_ctx")]
 
 
 def sign_up(page, base, username):
