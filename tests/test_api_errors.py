@@ -109,6 +109,21 @@ def test_bearer_token_wins_over_session_cookie(client, auth):
     assert response.json["owner"]["id"] == token_user.id
 
 
+def test_a_bearer_token_speaks_for_its_request_only(app, client, auth):
+    session_user, token_user = make_user(), make_user()
+    headers = bearer(client, token_user)
+    auth.login(session_user.username)
+    other = app.test_client()
+    for _ in range(2):
+        # The owner sees the email: the token's user, then the session's again.
+        assert (
+            "email" in client.get(f"{API}/users/{token_user.id}", headers=headers).json
+        )
+        assert "email" not in client.get(f"{API}/users/{token_user.id}").json
+        assert "email" in client.get(f"{API}/users/{session_user.id}").json
+        assert "email" not in other.get(f"{API}/users/{session_user.id}").json
+
+
 @pytest.mark.parametrize(
     ("data", "code"),
     [
