@@ -12,6 +12,7 @@ from tests.helpers import (
     assert_error,
     bearer,
     count,
+    fresh,
 )
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -31,8 +32,7 @@ def test_post_answer(client):
     assert set(data) == ANSWER_KEYS | {"my_vote"}
     assert data["question_id"] == question.id and data["owner"]["id"] == user.id
     assert data["is_accepted"] is False and data["score"] == 0
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).answer_count == 1
+    assert fresh(Question, question.id).answer_count == 1
 
 
 @pytest.mark.parametrize("body", [{"body": "too short"}, {"body": 5}, {}])
@@ -75,8 +75,7 @@ def test_accept_answer_by_asker_and_unaccept(client):
     response = client.put(url, json={"answer_id": None}, headers=headers)
     assert response.json["accepted_answer_id"] is None
     assert response.json["accepted_by"] is None
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).accepted_answer_id is None
+    assert fresh(Question, question.id).accepted_answer_id is None
 
 
 def test_accept_answer_by_staff(client):
@@ -123,5 +122,4 @@ def test_accept_answer_guards(client):
         ),
         404,
     )
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).accepted_answer_id is None
+    assert fresh(Question, question.id).accepted_answer_id is None

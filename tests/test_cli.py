@@ -7,7 +7,7 @@ from forum.extensions import db
 from forum.models import Question, User
 from forum.services import posts, users
 from tests.factories import make_answer, make_question, make_user
-from tests.helpers import count
+from tests.helpers import count, fresh
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -125,7 +125,6 @@ def test_recount_check_finds_and_recount_fixes_a_wrong_count(runner):
     result = runner.invoke(args=["recount"])
     assert result.exit_code == 0
     assert "Fixed 2 question(s)." in result.output
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).answer_count == 1
+    assert fresh(Question, question.id).answer_count == 1
     assert db.session.get(Question, other.id).answer_count == 0
     assert runner.invoke(args=["recount", "--check"]).exit_code == 0

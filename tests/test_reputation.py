@@ -10,7 +10,7 @@ from forum.models import Post, Question, ReputationEvent, User, Vote, utcnow
 from forum.services import posts, reputation, voting
 from forum.services.errors import PermissionDenied, ValidationError
 from tests.factories import make_answer, make_question, make_user
-from tests.helpers import API, assert_error, bearer, count
+from tests.helpers import API, assert_error, bearer, count, fresh
 from tests.ledger import assert_consistent, live
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -41,8 +41,7 @@ def new_rows(before: list[tuple]) -> list[tuple]:
 
 def rep(user: User) -> int:
     """The user's cached reputation, read afresh."""
-    db.session.expire_all()
-    return db.session.get(User, user.id).reputation
+    return fresh(User, user.id).reputation
 
 
 def gained(user: User, since: list[tuple]) -> int:
