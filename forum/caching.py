@@ -1,19 +1,30 @@
 """Short-lived per-app caches of values that may lag the database a little."""
 
 import threading
-from collections.abc import Hashable
+import time
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from cachetools import TTLCache
 from flask import current_app
 
+# The app.extensions key of a clock replacing time.time for caches and windows.
+CLOCK = "forum_clock"
+
+
+def app_clock() -> Callable[[], float]:
+    """The current app's clock: seconds since the epoch, time.time by default."""
+    return current_app.extensions.get(CLOCK, time.time)
+
 
 class TimedCache:
     """A thread-safe cachetools TTLCache."""
 
-    def __init__(self, seconds: float, maxsize: int = 2048):
+    def __init__(self, seconds: float, timer: Callable[[], float], maxsize=2048):
         self.lock = threading.Lock()
-        self.cache: TTLCache[Hashable, Any] = TTLCache(maxsize=maxsize, ttl=seconds)
+        self.cache: TTLCache[Hashable, Any] = TTLCache(
+            maxsize=maxsize, ttl=seconds, timer=timer
+        )
 
     def get(self, key: Hashable) -> Any:
         """The cached value, or None when absent or expired."""
@@ -36,7 +47,9 @@ def app_cache(name: str, setting: str) -> TimedCache | None:
     cache = current_app.extensions.get(key)
     if cache is None:
         with _create_lock:
-            cache = current_app.extensions.setdefault(key, TimedCache(seconds))
+            cache = current_app.extensions.setdefault(
+                key, TimedCache(seconds, app_clock())
+            )
     return cache
 
 

@@ -1,112 +1,52 @@
-"""Fixtures: a fresh database and search index per test, a client, a CLI runner.
+"""Fixtures in flaskr's shape: a fresh app, database and index per test, a client,
+a CLI runner, the real login form, and an app context for the test body.
 
 ``FORUM_TEST_DATABASE_URL`` runs the suite on another database (PostgreSQL);
-otherwise each test gets its own SQLite file.
+otherwise each test gets its own SQLite file. No fixture leaves an app context
+pushed unless the test asks for ``app_ctx``; each client request and each CLI
+command runs in its own one, as on a real server.
 """
 
-import os
-import re
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
-from sqlalchemy import text
 
-from forum import create_app
+from forum.caching import CLOCK
 from forum.extensions import db
 from forum.search import close_searchers
 from tests.factories import PASSWORD
-
-TEST_DATABASE_URL = os.environ.get("FORUM_TEST_DATABASE_URL")
-_schema_ready = False
-_sqlite_template: Path | None = None
-
-
-def sqlite_template() -> Path:
-    """A SQLite file with the empty schema, made once per run and copied per test
-    (creating the tables anew costs ~0.2 s of fsyncs each time)."""
-    global _sqlite_template
-    if _sqlite_template is None:
-        folder = Path(tempfile.mkdtemp(prefix="forum-schema-"))
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "x",
-                "DATABASE_URL": f"sqlite:///{folder / 'schema.sqlite'}",
-            },
-            instance_path=str(folder / "instance"),
-        )
-        with app.app_context():
-            db.create_all()
-            db.engine.dispose()
-        _sqlite_template = folder / "schema.sqlite"
-    return _sqlite_template
-
-
-def reset_database() -> None:
-    """Empty the database: a new schema on SQLite, truncated tables elsewhere."""
-    global _schema_ready
-    if db.engine.dialect.name == "sqlite":
-        db.create_all()
-        return
-    if not _schema_ready:
-        db.drop_all()
-        db.create_all()
-        _schema_ready = True
-        return
-    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    db.session.commit()
-
-
-def make_app(tmp_path, **overrides):
-    """Create an app with test settings under ``tmp_path``."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'forum.sqlite'}",
-        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-        # Leave outbox rows for an explicit drain (a Whoosh commit per write
-        # would triple the suite's time); search tests switch to "sync".
-        "SEARCH_INDEXING": "manual",
-        "SEARCH_CHECK_ON_START": False,
-        # Tests count and relate right after each change (tests/test_caches.py
-        # checks the caches themselves).
-        "LIST_COUNT_CACHE_SECONDS": 0,
-        "RELATED_CACHE_SECONDS": 0,
-    }
-    config.update(overrides)
-    if not TEST_DATABASE_URL and "DATABASE_URL" not in overrides:
-        shutil.copyfile(sqlite_template(), tmp_path / "forum.sqlite")
-    return create_app(config, instance_path=str(tmp_path / "instance"))
-
-
-def _forget_request_globals():
-    """Empty ``g`` at the start of each request, as a real server's fresh context.
-
-    The ``app`` fixture keeps one app context pushed and Flask reuses it for
-    test requests, so Flask-Login's cached user and Flask-WTF's token would
-    otherwise leak from one test client (one browser) to the next.
-    """
-    from flask import g
-
-    for name in list(vars(g)):
-        delattr(g, name)
+from tests.helpers import Clock, csrf_from, make_app, reset_database
 
 
 @pytest.fixture
 def app(tmp_path):
-    """A fresh app, database and index for one test; yields inside an app context."""
+    """A fresh app, database and index for one test (no app context pushed)."""
     app = make_app(tmp_path)
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_globals)
     with app.app_context():
         reset_database()
-        yield app
-        db.session.remove()
+    yield app
+    with app.app_context():
         db.engine.dispose()
     close_searchers()  # their index files go with the test's temporary folder
+
+
+@pytest.fixture
+def app_ctx(app):
+    """The test body runs like a script, as in ``flask shell``: in an app context."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def clock(app):
+    """The app's clock (caches, the view window), moved only by ``advance``."""
+    app.extensions[CLOCK] = fake = Clock()
+    return fake
+
+
+@pytest.fixture
+def indexed(app):
+    """Apply every commit to the search index right away."""
+    app.config["SEARCH_INDEXING"] = "sync"
+    return app
 
 
 @pytest.fixture
@@ -119,19 +59,6 @@ def client(app):
 def runner(app):
     """A CLI runner for ``app``."""
     return app.test_cli_runner()
-
-
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_from(client, url: str = "/login") -> str:
-    """GET a page and return the CSRF token of its first form."""
-    html = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
 
 
 class AuthActions:

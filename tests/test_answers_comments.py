@@ -4,36 +4,18 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Question, Revision
 from forum.services import comments, posts, voting
-from tests.conftest import csrf_from
 from tests.factories import make_answer, make_comment, make_question, make_user
+from tests.helpers import article, canonical, count, csrf_from, text
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 ANSWER = "Restart the print spooler service, then re-add the printer."
 COMMENT = "Which model is the printer exactly?"
-
-
-def canonical(question: Question) -> str:
-    """The canonical path of a question."""
-    return f"/questions/{question.id}/{question.slug}"
-
-
-def count_rows(model) -> int:
-    """How many rows a table holds."""
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def text(client, url: str) -> str:
-    """GET a page and return its HTML."""
-    return client.get(url).get_data(as_text=True)
-
-
-def article(html: str, element_id: str) -> str:
-    """The HTML of one post card (up to its closing tag)."""
-    return html.split(f'id="{element_id}"', 1)[1].split("</article>", 1)[0]
 
 
 # ---- Showing answers and comments ----------------------------------------------
@@ -192,7 +174,7 @@ def test_answer_validation_rerenders_the_page(client, auth, body, message):
     response = auth.post(f"/questions/{question.id}/answers", {"body": body}, url)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert count_rows(Answer) == 0
+    assert count(Answer) == 0
     assert question.title in html
     error = re.search(r'class="field-error" id="body-error">([^<]*)<', html)
     assert message in error[1]
@@ -208,7 +190,7 @@ def test_answer_length_boundaries_are_accepted(client, auth, length):
     auth.login(make_user().username)
     response = auth.post(f"/questions/{question.id}/answers", {"body": "y" * length})
     assert response.status_code == 302
-    assert count_rows(Answer) == 1
+    assert count(Answer) == 1
 
 
 def test_answer_to_unknown_or_deleted_question_is_404(client, auth):
@@ -218,7 +200,7 @@ def test_answer_to_unknown_or_deleted_question_is_404(client, auth):
     for question_id in (question.id, 999):
         response = auth.post(f"/questions/{question_id}/answers", {"body": ANSWER})
         assert response.status_code == 404
-    assert count_rows(Answer) == 0
+    assert count(Answer) == 0
 
 
 # ---- Posting comments ----------------------------------------------------------
@@ -256,7 +238,7 @@ def test_comment_validation_rerenders_the_page(client, auth, body, message):
     response = auth.post(f"/posts/{answer.id}/comments", {"body": body}, url)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert count_rows(Comment) == 0
+    assert count(Comment) == 0
     card = article(html, f"answer-{answer.id}")
     assert '<details class="add-comment" open>' in card
     assert message in card
@@ -269,7 +251,7 @@ def test_comment_length_boundaries_are_accepted(client, auth, length):
     auth.login(make_user(reputation=50).username)
     response = auth.post(f"/posts/{question.id}/comments", {"body": "c" * length})
     assert response.status_code == 302
-    assert count_rows(Comment) == 1
+    assert count(Comment) == 1
 
 
 def test_comment_on_unknown_post_is_404(client, auth):
@@ -285,7 +267,7 @@ def test_comment_on_own_deleted_answer_is_403(client, auth):
     auth.login(author.username)
     response = auth.post(f"/posts/{answer.id}/comments", {"body": COMMENT})
     assert response.status_code == 403
-    assert count_rows(Comment) == 0
+    assert count(Comment) == 0
 
 
 # ---- Guards over every mutating route --------------------------------------------
@@ -315,8 +297,8 @@ def test_login_required(client, index):
     response = client.post(url, data=data)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
-    assert count_rows(Question) == 1
-    assert count_rows(Answer) == 0 and count_rows(Comment) == 0
+    assert count(Question) == 1
+    assert count(Answer) == 0 and count(Comment) == 0
 
 
 def test_login_redirect_returns_to_the_question(client):
@@ -337,5 +319,5 @@ def test_csrf_required(client, auth, index):
     url, data = mutating_routes(question)[index]
     response = client.post(url, data=data)
     assert response.status_code == 400
-    assert count_rows(Question) == 1
-    assert count_rows(Answer) == 0 and count_rows(Comment) == 0
+    assert count(Question) == 1
+    assert count(Answer) == 0 and count(Comment) == 0

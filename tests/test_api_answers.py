@@ -5,15 +5,18 @@ import pytest
 from forum.extensions import db
 from forum.models import Answer, Question, utcnow
 from forum.services import permissions
-from tests.api_support import (
+from tests.factories import make_answer, make_question, make_user
+from tests.helpers import (
     ANSWER_KEYS,
     API,
     QUESTION_KEYS,
     assert_error,
     bearer,
     count,
+    fresh,
 )
-from tests.factories import make_answer, make_question, make_user
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def test_post_answer(client):
@@ -30,8 +33,7 @@ def test_post_answer(client):
     assert set(data) == ANSWER_KEYS | {"my_vote"}
     assert data["question_id"] == question.id and data["owner"]["id"] == user.id
     assert data["is_accepted"] is False and data["score"] == 0
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).answer_count == 1
+    assert fresh(Question, question.id).answer_count == 1
 
 
 @pytest.mark.parametrize("body", [{"body": "too short"}, {"body": 5}, {}])
@@ -90,8 +92,7 @@ def test_accept_answer_by_asker_and_unaccept(client):
     response = client.put(url, json={"answer_id": None}, headers=headers)
     assert response.json["accepted_answer_id"] is None
     assert response.json["accepted_by"] is None
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).accepted_answer_id is None
+    assert fresh(Question, question.id).accepted_answer_id is None
 
 
 def test_accept_answer_by_staff(client):
@@ -138,5 +139,4 @@ def test_accept_answer_guards(client):
         ),
         404,
     )
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).accepted_answer_id is None
+    assert fresh(Question, question.id).accepted_answer_id is None

@@ -6,9 +6,10 @@ from sqlalchemy import event
 from forum.extensions import db
 from forum.services import voting
 from forum.services.badge_rules import BADGES
-from tests.api_support import API, assert_error
 from tests.factories import make_question, make_user
-from tests.test_badges import thresholds
+from tests.helpers import API, assert_error, thresholds
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 BADGE_KEYS = {"name", "class", "description", "awarded_count"}
 

@@ -6,9 +6,10 @@ import re
 import pytest
 
 from forum.models import ApiToken, Comment, Post, Question, User, Vote
-from tests.api_support import API, assert_error, bearer, count
-from tests.conftest import csrf_from
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API, assert_error, bearer, count, csrf_from
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 GOOD_QUESTION = {
     "title": "Printer shows offline after every reboot",
@@ -41,7 +42,7 @@ ROWS = (User, ApiToken, Post, Comment, Vote)
 
 
 @pytest.fixture
-def thread(app):
+def thread(app_ctx):
     """A question with one answer, by two other users: ids for the paths."""
     question = make_question()
     answer = make_answer(question)
@@ -106,6 +107,21 @@ def test_bearer_token_wins_over_session_cookie(client, auth):
     response = client.post(f"{API}/questions", json=GOOD_QUESTION, headers=headers)
     assert response.status_code == 201  # no CSRF token needed with a bearer token
     assert response.json["owner"]["id"] == token_user.id
+
+
+def test_a_bearer_token_speaks_for_its_request_only(app, client, auth):
+    session_user, token_user = make_user(), make_user()
+    headers = bearer(client, token_user)
+    auth.login(session_user.username)
+    other = app.test_client()
+    for _ in range(2):
+        # The owner sees the email: the token's user, then the session's again.
+        assert (
+            "email" in client.get(f"{API}/users/{token_user.id}", headers=headers).json
+        )
+        assert "email" not in client.get(f"{API}/users/{token_user.id}").json
+        assert "email" in client.get(f"{API}/users/{session_user.id}").json
+        assert "email" not in other.get(f"{API}/users/{session_user.id}").json
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ import pytest
 from forum.extensions import db
 from forum.models import Comment, Post, Revision, Vote
 from forum.services import posts
-from tests.api_support import API, assert_error, bearer, count
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API, assert_error, bearer, count, fresh
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 NEW_BODY = "Updated: the printer also drops off the network after sleep mode."
 
@@ -63,8 +65,7 @@ def test_edit_guards(client):
         f"{API}/posts/9999", json={"body": NEW_BODY}, headers=stranger
     )
     assert_error(response, 404)
-    db.session.expire_all()
-    assert db.session.get(Post, question.id).body_markdown == before
+    assert fresh(Post, question.id).body_markdown == before
     assert count(Revision) == 1
 
 
@@ -133,8 +134,7 @@ def test_owner_deletes_answer(client):
         f"{API}/posts/{answer.id}", headers=bearer(client, answer.owner)
     )
     assert response.status_code == 204 and response.data == b""
-    db.session.expire_all()
-    assert db.session.get(Post, answer.id).deleted_at is not None
+    assert fresh(Post, answer.id).deleted_at is not None
     assert client.get(f"{API}/questions/{question.id}").json["answers"] == []
 
 
@@ -148,8 +148,7 @@ def test_staff_deletes_with_reason(client):
         headers=bearer(client, staff),
     )
     assert response.status_code == 204
-    db.session.expire_all()
-    assert db.session.get(Post, question.id).deleted_reason == "spam"
+    assert fresh(Post, question.id).deleted_reason == "spam"
     assert_error(client.get(f"{API}/questions/{question.id}"), 404)
 
 
@@ -168,8 +167,7 @@ def test_delete_guards(client):
     assert_error(client.delete(url, data=b"{nope", headers=owner), 400, "invalid_json")
     make_answer(question)
     assert_error(client.delete(url, headers=owner), 403)  # it has answers now
-    db.session.expire_all()
-    assert db.session.get(Post, question.id).deleted_at is None
+    assert fresh(Post, question.id).deleted_at is None
     assert_error(client.delete(f"{API}/posts/9999", headers=owner), 404)
 
 
@@ -267,8 +265,7 @@ def test_vote_guards(client):
         client.put(f"{API}/posts/9999/vote", json={"value": 1}, headers=headers), 404
     )
     assert count(Vote) == 0
-    db.session.expire_all()
-    assert db.session.get(Post, question.id).score == 0
+    assert fresh(Post, question.id).score == 0
 
 
 def test_deleted_post_is_hidden_from_others(client):

@@ -6,7 +6,8 @@ from sqlalchemy import event
 from forum.extensions import db
 from forum.models import Question, Revision, Tag, utcnow
 from forum.services import posts, voting
-from tests.api_support import (
+from tests.factories import make_answer, make_comment, make_question, make_user
+from tests.helpers import (
     ANSWER_KEYS,
     API,
     COMMENT_KEYS,
@@ -16,7 +17,8 @@ from tests.api_support import (
     bearer,
     count,
 )
-from tests.factories import make_answer, make_comment, make_question, make_user
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 GOOD = {
     "title": "Printer shows offline after every reboot",

@@ -8,8 +8,10 @@ from sqlalchemy import update
 from forum.extensions import db
 from forum.models import ReputationEvent, utcnow
 from forum.services import voting
-from tests.api_support import API, assert_error
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API, assert_error
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 EVENT_KEYS = {"id", "user_id", "post_id", "kind", "delta", "created_at", "reverses_id"}
 

@@ -5,17 +5,13 @@ import pytest
 from forum import search
 from forum.services import voting
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API
 
-API = "/api/v1"
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
+
 ENVELOPE = {"items", "page", "per_page", "total", "has_more"}
 SUMMARY = {"id", "title", "tags", "score", "answer_count", "accepted_answer_id"}
-
-
-@pytest.fixture
-def indexed(app):
-    """Apply every commit to the search index right away."""
-    app.config["SEARCH_INDEXING"] = "sync"
-    return app
 
 
 def get_json(client, url: str, status: int = 200, **kwargs) -> dict:

@@ -3,8 +3,10 @@
 import pytest
 
 from forum.services import posts
-from tests.api_support import API, assert_error
 from tests.factories import make_question
+from tests.helpers import API, assert_error
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def test_tags_popular_and_by_name(client):

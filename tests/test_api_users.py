@@ -6,8 +6,10 @@ import pytest
 
 from forum.extensions import db
 from forum.models import ApiToken, User
-from tests.api_support import API, assert_error, bearer, count
 from tests.factories import PASSWORD, make_user
+from tests.helpers import API, assert_error, bearer, count
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 USER_KEYS = {
     "id",

@@ -3,17 +3,14 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_question, make_user
+from tests.helpers import count, csrf_from, text
 
-
-def user_count() -> int:
-    """How many accounts exist."""
-    return db.session.scalar(select(func.count(User.id)))
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def signup(
@@ -87,7 +84,7 @@ def test_signup_rules(client, fields, message):
     response = signup(client, **fields)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert user_count() == 0
+    assert count(User) == 0
     assert session_user_id(client) is None
 
 
@@ -105,7 +102,7 @@ def test_duplicate_username_is_409_case_insensitively(client):
     response = signup(client, username="gRACE")
     assert response.status_code == 409
     assert "That username is taken" in response.get_data(as_text=True)
-    assert user_count() == 1
+    assert count(User) == 1
 
 
 def test_duplicate_email_is_409(client):
@@ -115,7 +112,7 @@ def test_duplicate_email_is_409(client):
     assert "An account with that email already exists." in response.get_data(
         as_text=True
     )
-    assert user_count() == 1
+    assert count(User) == 1
 
 
 def test_signup_follows_safe_next_only(app, client):
@@ -261,6 +258,34 @@ def test_remember_cookie_restores_session(client):
     client.delete_cookie("session")
     assert client.get("/users/edit").status_code == 200
     assert session_user_id(client) == user.get_id()
+
+
+def signed_in_as(client) -> str | None:
+    """The name the nav shows for the client's user, or None when signed out."""
+    match = re.search(r'class="nav-user" href="[^"]*">([^<]+)<', text(client, "/"))
+    return match.group(1) if match else None
+
+
+def test_two_clients_in_one_test_are_two_browsers(app, client):
+    """Neither the signed-in user nor the CSRF token passes from one to the other."""
+    make_user(username="alice")
+    make_user(username="bobby")
+    other = app.test_client()
+    login(client, "alice")
+    assert signed_in_as(other) is None
+    login(other, "bobby")
+    for _ in range(2):  # alternate, as two people browsing at once
+        assert signed_in_as(client) == "alice"
+        assert signed_in_as(other) == "bobby"
+        assert signed_in_as(app.test_client()) is None
+    alices_token = csrf_from(client, "/")
+    response = other.post("/logout", data={"csrf_token": alices_token})
+    assert response.status_code == 400
+    assert signed_in_as(other) == "bobby"
+    response = other.post("/logout", data={"csrf_token": csrf_from(other, "/")})
+    assert response.status_code == 302
+    assert signed_in_as(other) is None
+    assert signed_in_as(client) == "alice"
 
 
 def test_password_change_signs_out_other_sessions(app, client, auth):

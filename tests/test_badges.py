@@ -12,6 +12,9 @@ from forum.models import BadgeAward, utcnow
 from forum.services import badges, comments, posts, voting
 from forum.services.badge_rules import BADGES
 from tests.factories import make_answer, make_comment, make_question, make_user
+from tests.helpers import text, thresholds
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def awards(user=None, badge: str | None = None) -> list[BadgeAward]:
@@ -28,14 +31,6 @@ def awards(user=None, badge: str | None = None) -> list[BadgeAward]:
 def keys(user) -> list[str]:
     """The badge keys a user holds, sorted (repeats for per-post badges)."""
     return sorted(a.badge for a in awards(user))
-
-
-def thresholds(app, **changes) -> None:
-    """Lower badge thresholds for one test (a new dict: the default is shared)."""
-    app.config["BADGES"] = {
-        **app.config["BADGES"],
-        **{k.replace("_", "-"): v for k, v in changes.items()},
-    }
 
 
 def upvote(post, times: int) -> None:
@@ -388,13 +383,6 @@ def test_awarding_again_adds_nothing_and_the_database_refuses_twins(app):
 
 
 # ---- Pages ------------------------------------------------------------------
-
-
-def text(client, url: str, status: int = 200) -> str:
-    """GET ``url`` and return its HTML, checking the status."""
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def test_badges_page_lists_every_badge_with_counts(app, client):

@@ -1,18 +1,11 @@
 """The short-lived caches: list counts and the related questions box."""
 
-import time
-
 import pytest
 
 from forum.services import posts, questions
 from tests.factories import make_question, make_user
 
-
-@pytest.fixture
-def indexed(app):
-    """Apply every commit to the search index right away."""
-    app.config["SEARCH_INDEXING"] = "sync"
-    return app
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def total(app) -> int:
@@ -20,7 +13,7 @@ def total(app) -> int:
     return questions.list_questions("newest").total
 
 
-def test_list_counts_are_reused_for_their_time(app):
+def test_list_counts_are_reused_for_their_time(app, clock):
     make_question()
     app.config["LIST_COUNT_CACHE_SECONDS"] = 0.5
     assert total(app) == 1
@@ -32,7 +25,9 @@ def test_list_counts_are_reused_for_their_time(app):
     assert questions.list_questions("newest", tags=["printer"]).total == 2
     # The same query with another value is another count too.
     assert questions.list_questions("newest", tags=["scanner"]).total == 0
-    time.sleep(0.6)
+    clock.advance(0.4)
+    assert total(app) == 1
+    clock.advance(0.2)
     assert total(app) == 2
 
 

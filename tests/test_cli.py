@@ -1,12 +1,15 @@
 """The ``flask --app forum`` commands: users, roles and the answer-count recount."""
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.models import Question, User
 from forum.services import posts, users
 from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.helpers import count, fresh
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 GOOD = "a long enough password"
 
@@ -15,11 +18,6 @@ def create(runner, *args, password_lines=(GOOD, GOOD)):
     """Run ``users create`` with the password lines on stdin."""
     stdin = "".join(f"{line}\n" for line in password_lines)
     return runner.invoke(args=["users", "create", *args], input=stdin)
-
-
-def user_count() -> int:
-    """How many accounts exist."""
-    return db.session.scalar(select(func.count(User.id)))
 
 
 def test_create_user_reads_password_twice_from_stdin(runner):
@@ -48,7 +46,7 @@ def test_password_mismatch_fails_and_creates_nothing(runner):
     )
     assert result.exit_code == 1
     assert "do not match" in result.output
-    assert user_count() == 0
+    assert count(User) == 0
 
 
 @pytest.mark.parametrize(
@@ -69,7 +67,7 @@ def test_invalid_values_fail_with_the_service_message(
     assert result.exit_code == 1
     assert "Error:" in result.output
     assert message in result.output
-    assert user_count() == 0
+    assert count(User) == 0
 
 
 def test_duplicate_username_fails(runner):
@@ -77,7 +75,7 @@ def test_duplicate_username_fails(runner):
     result = create(runner, "DAVE", "--email", "other@example.com")
     assert result.exit_code == 1
     assert "username is taken" in result.output
-    assert user_count() == 1
+    assert count(User) == 1
 
 
 def set_password(runner, username, password_lines=(GOOD, GOOD)):
@@ -171,7 +169,6 @@ def test_recount_check_finds_and_recount_fixes_a_wrong_count(runner):
     result = runner.invoke(args=["recount"])
     assert result.exit_code == 0
     assert "Fixed 2 question(s)." in result.output
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).answer_count == 1
+    assert fresh(Question, question.id).answer_count == 1
     assert db.session.get(Question, other.id).answer_count == 0
     assert runner.invoke(args=["recount", "--check"]).exit_code == 0

@@ -20,7 +20,10 @@ from forum.extensions import db
 from forum.models import Post, Question, ReputationEvent, User, Vote
 from forum.services import reputation, tokens
 from tests.factories import PASSWORD, make_answer, make_question, make_user
-from tests.test_reputation import assert_consistent, live
+from tests.helpers import fresh
+from tests.ledger import assert_consistent, live
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 # No proxy, whatever the environment says: the server is on 127.0.0.1.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -28,7 +31,7 @@ TIMEOUT = 60
 
 
 @pytest.fixture
-def server(app):
+def server(app, app_ctx):
     """Serve ``app`` on 127.0.0.1 (a free port) for the test's duration."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -110,8 +113,7 @@ def votes_on(post) -> list[Vote]:
 
 def score(post) -> int:
     """A post's stored score, read afresh."""
-    db.session.expire_all()
-    return db.session.get(Post, post.id).score
+    return fresh(Post, post.id).score
 
 
 def assert_sql_invariants() -> None:
@@ -212,8 +214,7 @@ def test_asker_confirming_staffs_choice_concurrently_pays_two_once(server):
     assert statuses(results) <= {200, 409}
     assert len(live(question.owner, "accepted_answer")) == 1
     assert len(live(answer.owner, "answer_accepted")) == 1
-    db.session.expire_all()
-    assert db.session.get(Question, question.id).accepted_by == "asker"
+    assert fresh(Question, question.id).accepted_by == "asker"
     assert_consistent()
 
 

@@ -117,7 +117,9 @@ def html(client, url: str) -> str:
     return response.get_data(as_text=True)
 
 
-def test_hints_and_the_api_description_follow_the_configured_limits(app, client, auth):
+def test_hints_and_the_api_description_follow_the_configured_limits(
+    app, app_ctx, client, auth
+):
     author = make_user()
     question = make_question(author)
     comment = make_comment(question, author)

@@ -1,5 +1,6 @@
 """Demo content: loaded through the services, once, and every page of it renders."""
 
+import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
@@ -20,6 +21,8 @@ from forum.models import (
 from forum.services import users
 from forum.services.maintenance import answer_count_drift
 from tests.factories import make_user
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def test_load_demo_creates_a_consistent_community_once(app):

@@ -22,10 +22,12 @@ from forum.models import (
     User,
 )
 from forum.services import users, voting
-from tests.api_support import API
 from tests.factories import make_question, make_user
+from tests.helpers import API
 from tests.interchange_dump import SITE, SITE_URL, write_dump
-from tests.test_reputation import assert_consistent
+from tests.ledger import assert_consistent
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 IMPORTED_POSTS = {1, 2, 3, 4, 6}
 
@@ -43,7 +45,7 @@ def dump(tmp_path):
 
 
 @pytest.fixture
-def imported(runner, dump):
+def imported(app_ctx, runner, dump):
     """The dump imported into the empty forum."""
     result = run_import(runner, dump)
     assert result.exit_code == 0, result.output

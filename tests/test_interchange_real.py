@@ -1,7 +1,9 @@
 """Importing a real Stack Exchange dump (skipped without one).
 
-FORUM_TEST_DUMPS names a folder holding bicycles.meta.stackexchange.com/, the
-unpacked dump of that site (https://archive.org/details/stackexchange).
+FORUM_SAMPLE_DUMPS names a folder holding bicycles.meta.stackexchange.com/, the
+unpacked dump of that site (https://archive.org/details/stackexchange); by
+default the tests look in ../shared/data beside the checkout, where the
+developers keep it.
 """
 
 import os
@@ -12,20 +14,20 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, Revision, User
-from tests.test_reputation import assert_consistent
+from tests.helpers import count
+from tests.ledger import assert_consistent
 
-DUMPS = os.environ.get("FORUM_TEST_DUMPS")
-BICYCLES = Path(DUMPS or ".") / "bicycles.meta.stackexchange.com"
+DUMPS_ENV = "FORUM_SAMPLE_DUMPS"
+DUMPS = os.environ.get(DUMPS_ENV) or Path(__file__).parents[2] / "shared" / "data"
+BICYCLES = Path(DUMPS) / "bicycles.meta.stackexchange.com"
 
-pytestmark = pytest.mark.skipif(
-    not DUMPS or not (BICYCLES / "Posts.xml").is_file(),
-    reason="FORUM_TEST_DUMPS holds no bicycles.meta.stackexchange.com dump",
-)
-
-
-def count(model) -> int:
-    """Rows of a model."""
-    return db.session.scalar(select(func.count(model.id)))
+pytestmark = [
+    pytest.mark.skipif(
+        not (BICYCLES / "Posts.xml").is_file(),
+        reason=f"no Stack Exchange dump at {BICYCLES} (set {DUMPS_ENV})",
+    ),
+    pytest.mark.usefixtures("app_ctx"),
+]
 
 
 def test_bicycles_meta_imports_with_its_known_facts(runner):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from forum import PROJECT_ROOT
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import TEST_DATABASE_URL, make_app
+from tests.helpers import TEST_DATABASE_URL, make_app
 
 BACKENDS = ["sqlite"]
 if TEST_DATABASE_URL and make_url(TEST_DATABASE_URL).get_backend_name() != "sqlite":

@@ -2,8 +2,10 @@
 
 import pytest
 
-from tests.api_support import API, assert_error
 from tests.factories import make_question
+from tests.helpers import API, assert_error
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 # Not whole numbers of at least 1 in nine ASCII digits ("²" and an Arabic three
 # are digits to str.isdigit, not to the parser).

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, Revision
-from tests.conftest import csrf_from, make_app
 from tests.factories import make_answer, make_comment, make_question, make_user
+from tests.helpers import csrf_from, fresh, make_app
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 NEW_BODY = "After the update the printer needs a fresh driver from the vendor."
 
@@ -29,12 +31,6 @@ def revision_count(post) -> int:
     """How many revisions a post has."""
     stmt = select(Revision).where(Revision.post_id == post.id)
     return len(db.session.scalars(stmt).all())
-
-
-def reload(model, ident):
-    """Fetch a fresh copy of a row (the request used another session state)."""
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 # --- editing ---------------------------------------------------------------
@@ -67,7 +63,7 @@ def test_owner_edits_question_creates_revision(client, auth):
         token_from=edit_url(question),
     )
     assert response.status_code == 302
-    edited = reload(Question, question.id)
+    edited = fresh(Question, question.id)
     assert response.headers["Location"] == (
         f"{question_path(edited)}#question-{question.id}"
     )
@@ -96,8 +92,8 @@ def test_owner_edits_answer_body_only(client, auth):
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"#answer-{answer.id}")
-    assert reload(Answer, answer.id).body_markdown == NEW_BODY
-    assert [r.number for r in reload(Answer, answer.id).revisions] == [1, 2]
+    assert fresh(Answer, answer.id).body_markdown == NEW_BODY
+    assert [r.number for r in fresh(Answer, answer.id).revisions] == [1, 2]
 
 
 def test_staff_edits_any_post(client, auth):
@@ -108,7 +104,7 @@ def test_staff_edits_any_post(client, auth):
         edit_url(question), {"body": NEW_BODY}, token_from=edit_url(question)
     )
     assert response.status_code == 302
-    revision = reload(Question, question.id).revisions[-1]
+    revision = fresh(Question, question.id).revisions[-1]
     assert revision.number == 2 and revision.author_id == staff.id
 
 
@@ -119,7 +115,7 @@ def test_other_user_cannot_edit(client, auth):
     assert client.get(edit_url(question)).status_code == 403
     response = auth.post(edit_url(question), {"body": NEW_BODY})
     assert response.status_code == 403
-    assert reload(Question, question.id).body_markdown != NEW_BODY
+    assert fresh(Question, question.id).body_markdown != NEW_BODY
     assert revision_count(question) == 1
 
 
@@ -166,7 +162,7 @@ def test_edit_validation_errors(client, auth, data, field_error):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert field_error in html
-    edited = reload(Question, question.id)
+    edited = fresh(Question, question.id)
     assert (edited.title, edited.body_markdown, edited.tag_names) == before
     assert edited.last_edited_at is None
     assert revision_count(question) == 1
@@ -267,16 +263,16 @@ def test_owner_deletes_answer(client, auth):
     question = make_question()
     owner = make_user()
     answer = make_answer(question, owner)
-    assert reload(Question, question.id).answer_count == 1
+    assert fresh(Question, question.id).answer_count == 1
     auth.login(owner.username)
     response = auth.post(
         f"/posts/{answer.id}/delete", token_from=question_path(question)
     )
     assert response.status_code == 302
     assert response.headers["Location"].startswith(question_path(question))
-    deleted = reload(Answer, answer.id)
+    deleted = fresh(Answer, answer.id)
     assert deleted.is_deleted and deleted.deleted_by_id == owner.id
-    assert reload(Question, question.id).answer_count == 0
+    assert fresh(Question, question.id).answer_count == 0
 
 
 def test_owner_deletes_unanswered_question(client, auth):
@@ -289,7 +285,7 @@ def test_owner_deletes_unanswered_question(client, auth):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "The question was deleted." in client.get("/").get_data(as_text=True)
-    assert reload(Question, question.id).is_deleted
+    assert fresh(Question, question.id).is_deleted
 
 
 def test_owner_cannot_delete_question_with_answers(client, auth):
@@ -302,7 +298,7 @@ def test_owner_cannot_delete_question_with_answers(client, auth):
     )
     assert response.status_code == 403
     assert "has answers" in response.get_data(as_text=True)
-    assert not reload(Question, question.id).is_deleted
+    assert not fresh(Question, question.id).is_deleted
 
 
 def test_staff_deletes_question_with_answers(client, auth):
@@ -316,7 +312,7 @@ def test_staff_deletes_question_with_answers(client, auth):
         token_from=question_path(question),
     )
     assert response.status_code == 302
-    deleted = reload(Question, question.id)
+    deleted = fresh(Question, question.id)
     assert deleted.is_deleted and deleted.deleted_reason == "spam"
 
 
@@ -330,7 +326,7 @@ def test_delete_with_bad_reason_is_422(client, auth):
         token_from=question_path(question),
     )
     assert response.status_code == 422
-    assert not reload(Question, question.id).is_deleted
+    assert not fresh(Question, question.id).is_deleted
 
 
 def test_other_user_cannot_delete(client, auth):
@@ -342,7 +338,7 @@ def test_other_user_cannot_delete(client, auth):
             f"/posts/{post.id}/delete", token_from=question_path(question)
         )
         assert response.status_code == 403
-        assert not reload(Post, post.id).is_deleted
+        assert not fresh(Post, post.id).is_deleted
 
 
 def test_anonymous_delete_goes_to_login(client):
@@ -351,7 +347,7 @@ def test_anonymous_delete_goes_to_login(client):
     response = client.post(f"/posts/{question.id}/delete", data={"csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
-    assert not reload(Question, question.id).is_deleted
+    assert not fresh(Question, question.id).is_deleted
 
 
 def test_delete_unknown_post_is_404(client, auth):
@@ -395,8 +391,8 @@ def test_owner_undeletes_own_deletion(client, auth):
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"#answer-{answer.id}")
-    assert not reload(Answer, answer.id).is_deleted
-    assert reload(Question, question.id).answer_count == 1
+    assert not fresh(Answer, answer.id).is_deleted
+    assert fresh(Question, question.id).answer_count == 1
 
 
 def test_owner_cannot_undelete_staff_deletion(client, auth):
@@ -412,11 +408,11 @@ def test_owner_cannot_undelete_staff_deletion(client, auth):
         f"/posts/{answer.id}/undelete", token_from=question_path(question)
     )
     assert response.status_code == 403
-    assert reload(Answer, answer.id).is_deleted
+    assert fresh(Answer, answer.id).is_deleted
     auth.logout()
     auth.login(staff.username)
     auth.post(f"/posts/{answer.id}/undelete", token_from=question_path(question))
-    assert not reload(Answer, answer.id).is_deleted
+    assert not fresh(Answer, answer.id).is_deleted
 
 
 def test_undelete_live_post_refused(client, auth):
@@ -446,7 +442,7 @@ def test_comment_edit_by_owner(client, auth):
     assert response.headers["Location"] == (
         f"{question_path(question)}#comment-{comment.id}"
     )
-    edited = reload(Comment, comment.id)
+    edited = fresh(Comment, comment.id)
     assert edited.body_markdown == "Which driver version is installed?"
     assert edited.last_edited_at is not None
 
@@ -460,7 +456,7 @@ def test_comment_edit_validation(client, auth):
     response = auth.post(url, {"body": "too short"}, token_from=url)
     assert response.status_code == 422
     assert "Comment must be at least 15 characters" in response.get_data(as_text=True)
-    assert reload(Comment, comment.id).body_markdown == comment.body_markdown
+    assert fresh(Comment, comment.id).body_markdown == comment.body_markdown
 
 
 def test_comment_edit_and_delete_authorisation(client, auth):
@@ -471,7 +467,7 @@ def test_comment_edit_and_delete_authorisation(client, auth):
     assert client.get(url).status_code == 403
     assert auth.post(url, {"body": "Someone else's new words."}).status_code == 403
     assert auth.post(f"/comments/{comment.id}/delete").status_code == 403
-    unchanged = reload(Comment, comment.id)
+    unchanged = fresh(Comment, comment.id)
     assert unchanged.body_markdown == comment.body_markdown
     assert not unchanged.is_deleted
     auth.logout()
@@ -490,11 +486,11 @@ def test_comment_delete_by_owner_and_staff(client, auth):
     response = auth.post(f"/comments/{first.id}/delete")
     assert response.status_code == 302
     assert response.headers["Location"].startswith(question_path(question))
-    assert reload(Comment, first.id).is_deleted
+    assert fresh(Comment, first.id).is_deleted
     auth.logout()
     auth.login(make_user(staff=True).username)
     assert auth.post(f"/comments/{second.id}/delete").status_code == 302
-    assert reload(Comment, second.id).is_deleted
+    assert fresh(Comment, second.id).is_deleted
     # A deleted comment cannot be deleted or edited again.
     assert auth.post(f"/comments/{second.id}/delete").status_code == 403
 

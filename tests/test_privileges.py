@@ -25,8 +25,10 @@ from forum.models import (
     utcnow,
 )
 from forum.services import permissions, posts
-from tests.api_support import API, assert_error, bearer, count
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import API, assert_error, bearer, count, fresh
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 COMMENT = "Which printer model is it exactly?"
 NEW_BODY = "Updated: the printer also drops off the network after sleep mode."
@@ -51,15 +53,9 @@ ISSUE_THRESHOLDS = {
 # ---- helpers ---------------------------------------------------------------------
 
 
-def reload(model, id_: int):
-    """The row as the database holds it now."""
-    db.session.expire_all()
-    return db.session.get(model, id_)
-
-
 def snapshot(post_id: int) -> dict:
     """Everything a privileged action could write, to compare before and after."""
-    post = reload(Post, post_id)
+    post = fresh(Post, post_id)
     return {
         "votes": count(Vote),
         "comments": count(Comment),
@@ -161,7 +157,7 @@ def voted(value: int):
 
     def check(post_id: int, user_id: int) -> None:
         assert the_vote(user_id, post_id).value == value
-        assert reload(Post, post_id).score == value
+        assert fresh(Post, post_id).score == value
 
     return check
 
@@ -177,7 +173,7 @@ def edited(**expected):
     """Check a second revision by the actor holds the expected values."""
 
     def check(post_id: int, user_id: int) -> None:
-        post = reload(Post, post_id)
+        post = fresh(Post, post_id)
         revisions = posts.list_revisions(post)
         assert [r.number for r in revisions] == [1, 2]
         assert revisions[-1].author_id == user_id
@@ -343,8 +339,8 @@ def test_withdrawing_a_vote_needs_no_privilege(app, client):
     assert response.json == {"score": 0, "my_vote": 0}
     assert the_vote(voter.id, answer.id) is None
     # Both sides of the downvote are reversed: everyone is back at the start.
-    assert reload(User, answer.owner_id).reputation == 1
-    assert reload(User, voter.id).reputation == start
+    assert fresh(User, answer.owner_id).reputation == 1
+    assert fresh(User, voter.id).reputation == start
 
 
 def test_withdrawing_without_a_vote_at_reputation_1_changes_nothing(client):
@@ -499,7 +495,7 @@ def test_editor_edits_title_body_and_tags_of_anyones_question(app, client):
     response = api_edit(**changes)(client, question, bearer(client, editor))
     assert response.status_code == 200, response.json
     edited(body=NEW_BODY, tags=NEW_TAGS)(question.id, editor.id)
-    assert reload(Question, question.id).title == NEW_TITLE
+    assert fresh(Question, question.id).title == NEW_TITLE
 
 
 # ---- votes that nobody may cast -----------------------------------------------------
@@ -639,7 +635,7 @@ def test_a_vote_stands_once_the_question_is_locked(app, client, auth, via):
     voter = make_user(reputation=needed(app, "vote_up"))
     headers = sign_in(via, client, auth, voter)
     succeeded(via, vote_via(via, client, auth, headers, question, 1))
-    question = reload(Question, question.id)
+    question = fresh(Question, question.id)
     question.locked_at = utcnow()
     db.session.commit()
     before = snapshot(question.id)
@@ -660,9 +656,9 @@ def test_double_accept_is_a_no_op(client, auth, via):
     succeeded(via, accept_via(via, client, auth, headers, question, answer.id))
     before = snapshot(question.id)
     assert before["accepted"] == answer.id
-    assert reload(Question, question.id).accepted_by == "asker"
-    assert reload(User, answer.owner_id).reputation == 1 + 15
-    assert reload(User, question.owner_id).reputation == 1 + 2
+    assert fresh(Question, question.id).accepted_by == "asker"
+    assert fresh(User, answer.owner_id).reputation == 1 + 15
+    assert fresh(User, question.owner_id).reputation == 1 + 2
     again = accept_via(via, client, auth, headers, question, answer.id)
     succeeded(via, again)
     assert snapshot(question.id) == before
@@ -712,7 +708,7 @@ def test_staff_at_reputation_1_accept(client, auth, via):
     staff = make_user(staff=True)
     headers = sign_in(via, client, auth, staff)
     succeeded(via, accept_via(via, client, auth, headers, question, answer.id))
-    accepted = reload(Question, question.id)
+    accepted = fresh(Question, question.id)
     assert accepted.accepted_answer_id == answer.id
     assert accepted.accepted_by == "staff"
 

@@ -16,9 +16,9 @@ from forum.extensions import db
 from forum.models import Post, Question, ReputationEvent, User, Vote
 from forum.services import maintenance, posts, voting
 from forum.services.errors import ServiceError
-from tests.conftest import make_app, reset_database
 from tests.factories import make_answer, make_question, make_user
-from tests.test_reputation import assert_consistent
+from tests.helpers import make_app, reset_database
+from tests.ledger import assert_consistent
 
 # Users 0-3 vote both ways (user 0 asks); user 4 is staff.
 ASKER, STAFF = 0, 4

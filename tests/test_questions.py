@@ -1,29 +1,20 @@
 """Question lists, asking, the preview endpoint and the question page."""
 
 import re
-import time
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Question, QuestionView, Revision, Tag
 from forum.services import posts, voting
-from tests.conftest import csrf_from
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import canonical, count, count_statements, csrf_from, text
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 XSS_TITLE = "<script>alert(1)</script> printer keeps jamming"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-def canonical(question: Question) -> str:
-    """The canonical path of a question."""
-    return f"/questions/{question.id}/{question.slug}"
-
-
-def count_rows(model) -> int:
-    """How many rows a table holds."""
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def ask_data(**overrides) -> dict:
@@ -40,11 +31,6 @@ def ask_data(**overrides) -> dict:
 def summary_row(html: str, question: Question) -> str:
     """The HTML of one question's row in a list."""
     return html.split(f'id="question-summary-{question.id}"')[1].split("</li>")[0]
-
-
-def text(client, url: str) -> str:
-    """GET a page and return its HTML."""
-    return client.get(url).get_data(as_text=True)
 
 
 # ---- Lists ------------------------------------------------------------------
@@ -184,22 +170,6 @@ def test_titles_are_escaped_in_the_list(client):
 # ---- No N+1 queries ------------------------------------------------------------
 
 
-def count_statements(client, url: str) -> int:
-    """How many SQL statements one GET of ``url`` runs."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
-
-
 def make_varied_questions(count: int, users: list, offset: int = 0) -> None:
     """Questions by different askers with different tags (all carry "common")."""
     topics = ["printer", "wifi", "email", "vpn", "laptop", "phone", "backup"]
@@ -281,8 +251,8 @@ def test_ask_validation(client, auth, field, value, message):
     response = auth.post("/questions/ask", data, token_from="/questions/ask")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert count_rows(Question) == 0 and count_rows(Tag) == 0
-    assert count_rows(Revision) == 0
+    assert count(Question) == 0 and count(Tag) == 0
+    assert count(Revision) == 0
     error = re.search(r'<p class="field-error" id="(\w+)-error">([^<]*)</p>', html)
     assert error.group(1) == field
     assert message in error.group(2)
@@ -297,7 +267,7 @@ def test_ask_without_csrf_writes_nothing(client, auth):
     response = client.post("/questions/ask", data=ask_data())
     assert response.status_code == 400
     assert "Security check failed" in response.get_data(as_text=True)
-    assert count_rows(Question) == 0
+    assert count(Question) == 0
 
 
 def test_ask_post_anonymous_redirects_to_login(client):
@@ -305,7 +275,7 @@ def test_ask_post_anonymous_redirects_to_login(client):
     response = client.post("/questions/ask", data=dict(ask_data(), csrf_token=token))
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
-    assert count_rows(Question) == 0
+    assert count(Question) == 0
 
 
 # ---- Preview ----------------------------------------------------------------
@@ -448,11 +418,11 @@ def test_view_counter_counts_each_visitor_once_per_window(client, auth):
     client.get(url)
     client.get(url)
     assert views() == 2
-    assert count_rows(QuestionView) == 2
+    assert count(QuestionView) == 2
     assert "Viewed 2 times" in text(client, url)
 
 
-def test_a_visitor_counts_again_after_the_window(app, client):
+def test_a_visitor_counts_again_after_the_window(app, client, clock):
     # Each process remembers the views it saw counted, only for the window.
     app.config["VIEW_WINDOW_SECONDS"] = 1
     question = make_question()
@@ -461,6 +431,9 @@ def test_a_visitor_counts_again_after_the_window(app, client):
     client.get(url)
     client.get(url)
     assert db.session.scalar(stmt) == 1
-    time.sleep(1.1)
+    clock.advance(0.9)
+    client.get(url)
+    assert db.session.scalar(stmt) == 1
+    clock.advance(0.2)
     client.get(url)
     assert db.session.scalar(stmt) == 2

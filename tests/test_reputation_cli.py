@@ -1,5 +1,6 @@
 """``flask --app forum reputation verify|rebuild``: the cache against the ledger."""
 
+import pytest
 from sqlalchemy import update
 
 from forum import demo
@@ -7,7 +8,10 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import reputation, voting
 from tests.factories import make_question, make_user
-from tests.test_reputation import assert_consistent
+from tests.helpers import fresh
+from tests.ledger import assert_consistent
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def verify(runner):
@@ -45,8 +49,7 @@ def test_verify_names_a_drifted_user_and_rebuild_fixes_it(runner):
     result = runner.invoke(args=["reputation", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "1 user(s) changed" in result.output
-    db.session.expire_all()
-    assert db.session.get(User, owner.id).reputation == 11
+    assert fresh(User, owner.id).reputation == 11
     assert reputation.drift() == []
 
     result = verify(runner)

@@ -8,26 +8,17 @@ import pytest
 from sqlalchemy import update
 
 from forum.extensions import db
-from forum.models import Question, ReputationEvent, User, utcnow
+from forum.models import ReputationEvent, User, utcnow
 from forum.services import posts, reputation, voting
 from tests.factories import make_answer, make_comment, make_question, make_user
+from tests.helpers import canonical, text
 
-
-def canonical(question: Question) -> str:
-    """The canonical path of a question."""
-    return f"/questions/{question.id}/{question.slug}"
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def profile(user: User) -> str:
     """The canonical path of a profile."""
     return f"/users/{user.id}/{user.username}"
-
-
-def text(client, url: str) -> str:
-    """GET a page and return its HTML."""
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True)
 
 
 def plain(html: str) -> str:
@@ -238,7 +229,7 @@ def test_user_tabs_keep_the_period_when_paging(app, client):
 
 
 @pytest.fixture
-def solved_and_unsolved():
+def solved_and_unsolved(app_ctx):
     """A solved and an unsolved question, both tagged printer."""
     solved = make_question(title="Solved printer question about drivers")
     answer = make_answer(solved)

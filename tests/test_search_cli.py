@@ -11,6 +11,9 @@ from forum.extensions import db
 from forum.models import Question, SearchOutbox, utcnow
 from forum.search import indexer
 from tests.factories import make_question
+from tests.helpers import live_name
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 PENDING = "outbox row is not applied to the index yet"
 
@@ -18,11 +21,6 @@ PENDING = "outbox row is not applied to the index yet"
 def run(runner, *args):
     """Invoke ``flask search ARGS``."""
     return runner.invoke(args=["search", *args])
-
-
-def live_name() -> str | None:
-    """The live generation's name."""
-    return indexer.store().current_name()
 
 
 def test_check_is_clean_on_an_up_to_date_index(runner):

@@ -17,20 +17,15 @@ from forum.extensions import db
 from forum.models import Question, SearchOutbox, User, utcnow
 from forum.search import background, indexer, outbox, searchers
 from forum.services import comments, posts, voting
-from tests.conftest import TEST_DATABASE_URL, make_app
 from tests.factories import make_answer, make_comment, make_question, make_user
+from tests.helpers import TEST_DATABASE_URL, found, live_name, make_app
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 on_postgresql = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
     reason="ids commit out of order only on PostgreSQL",
 )
-
-
-@pytest.fixture
-def indexed(app):
-    """Apply every commit to the index before the committing call returns."""
-    app.config["SEARCH_INDEXING"] = "sync"
-    return app
 
 
 class Records(logging.Handler):
@@ -56,16 +51,6 @@ def search_log():
     yield handler.messages
     logger.removeHandler(handler)
     logger.setLevel(old_level)
-
-
-def found(words: str) -> list[int]:
-    """Ids of the questions a search finds."""
-    return [hit.question.id for hit in search.search(words).hits]
-
-
-def live_name() -> str | None:
-    """The live generation's name."""
-    return indexer.store().current_name()
 
 
 @pytest.fixture

@@ -7,20 +7,9 @@ import pytest
 from forum import search
 from forum.services import posts, voting
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import text
 
-
-@pytest.fixture
-def indexed(app):
-    """Apply every commit to the search index right away."""
-    app.config["SEARCH_INDEXING"] = "sync"
-    return app
-
-
-def page(client, url: str, status: int = 200) -> str:
-    """GET a page, check its status, return its HTML."""
-    response = client.get(url)
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    return response.get_data(as_text=True)
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def hit_ids(html: str) -> list[int]:
@@ -29,7 +18,7 @@ def hit_ids(html: str) -> list[int]:
 
 
 def test_nav_has_a_labelled_search_box(client):
-    html = page(client, "/")
+    html = text(client, "/")
     assert '<form role="search"' in html and 'action="/search"' in html
     assert '<label for="nav-search-q"' in html and 'id="nav-search-q" name="q"' in html
 
@@ -55,7 +44,7 @@ OPERATORS = (
 
 def test_empty_query_explains_the_syntax(client):
     for url in ("/search", "/search?q=", "/search?q=+++"):
-        html = page(client, url)
+        html = text(client, url)
         assert "Search syntax" in html
         for operator in OPERATORS:
             assert operator in html, operator
@@ -69,7 +58,7 @@ def test_results_show_highlighted_hits(client, indexed):
         tags="printer windows",
     )
     make_question(title="Wifi drops every hour", body="The wifi drops " * 5)
-    html = page(client, "/search?q=printers+offline")
+    html = text(client, "/search?q=printers+offline")
     assert hit_ids(html) == [question.id]
     assert "1 result</p>" in html
     assert "<mark>printer</mark>" in html and "<mark>offline</mark>" in html
@@ -83,7 +72,7 @@ def test_hit_shows_score_answers_and_solved_marker(client, indexed):
     question = make_question(asker, title="Scanner cannot reach the network share")
     answer = make_answer(question, body="Map the share with its IP address instead.")
     voting.accept_answer(asker, question, answer)
-    html = page(client, "/search?q=scanner")
+    html = text(client, "/search?q=scanner")
     item = html[html.index('id="search-hit-') :]
     assert "badge-solved" in item
     assert '1</span> <span class="stat-label">answer<' in item
@@ -93,7 +82,7 @@ def test_hit_shows_score_answers_and_solved_marker(client, indexed):
 def test_hit_found_through_an_answer_links_to_it(client, indexed):
     question = make_question(title="Laptop battery drains overnight")
     answer = make_answer(question, body="Disable the hibernate timer in the firmware.")
-    html = page(client, "/search?q=hibernate")
+    html = text(client, "/search?q=hibernate")
     assert hit_ids(html) == [question.id]
     assert f'/questions/{question.id}/{question.slug}#answer-{answer.id}"' in html
     assert "<mark>hibernate</mark>" in html and "Found in an answer" in html
@@ -106,7 +95,7 @@ def test_script_in_posts_is_escaped_in_snippets(client, indexed):
     )
     make_answer(question, body="Escape it: `<script>alert(2)</script>` is harmless.")
     for query in ("intranet alert", "is:answer harmless"):
-        html = page(client, f"/search?q={query}")
+        html = text(client, f"/search?q={query}")
         assert hit_ids(html) == [question.id]
         assert "<script>alert" not in html
         assert html.count("<script") == 1  # forum.js only
@@ -116,18 +105,18 @@ def test_script_in_posts_is_escaped_in_snippets(client, indexed):
 def test_deleted_question_is_not_found(client, indexed):
     owner = make_user()
     question = make_question(owner, title="Keyboard types wrong characters")
-    assert hit_ids(page(client, "/search?q=keyboard")) == [question.id]
+    assert hit_ids(text(client, "/search?q=keyboard")) == [question.id]
     posts.delete_post(owner, question)
-    html = page(client, "/search?q=keyboard")
+    html = text(client, "/search?q=keyboard")
     assert hit_ids(html) == [] and "No questions match" in html
 
 
 def test_deleted_answer_is_not_found(client, indexed):
     question = make_question(title="Outlook keeps asking for the password")
     answer = make_answer(question, body="Clear the credential manager entries first.")
-    assert hit_ids(page(client, "/search?q=credential")) == [question.id]
+    assert hit_ids(text(client, "/search?q=credential")) == [question.id]
     posts.delete_post(answer.owner, answer)
-    assert hit_ids(page(client, "/search?q=credential")) == []
+    assert hit_ids(text(client, "/search?q=credential")) == []
 
 
 def test_edited_question_is_found_by_its_new_words(client, indexed):
@@ -143,8 +132,8 @@ def test_edited_question_is_found_by_its_new_words(client, indexed):
         title="Display goes black when docked",
         body="The external display goes black whenever the laptop is docked.",
     )
-    assert hit_ids(page(client, "/search?q=flickers")) == []
-    assert hit_ids(page(client, "/search?q=display+black")) == [question.id]
+    assert hit_ids(text(client, "/search?q=flickers")) == []
+    assert hit_ids(text(client, "/search?q=display+black")) == [question.id]
 
 
 def test_pagination_twenty_a_page(app, client):
@@ -152,13 +141,13 @@ def test_pagination_twenty_a_page(app, client):
     for n in range(25):
         make_question(author, title=f"Docking station problem number {n}")
     search.drain()
-    first = page(client, "/search?q=docking")
+    first = text(client, "/search?q=docking")
     assert len(hit_ids(first)) == 20 and "25 results" in first
     assert 'href="/search?page=2&amp;q=docking&amp;sort=relevance"' in first
-    second = page(client, "/search?q=docking&page=2")
+    second = text(client, "/search?q=docking&page=2")
     assert len(hit_ids(second)) == 5
     assert not set(hit_ids(first)) & set(hit_ids(second))
-    beyond = page(client, "/search?q=docking&page=9")
+    beyond = text(client, "/search?q=docking&page=9")
     assert hit_ids(beyond) == [] and "no results on page 9" in beyond
 
 
@@ -167,9 +156,9 @@ def test_sorts(client, indexed):
     new = make_question(title="Headset microphone crackles in calls")
     for _ in range(2):
         voting.cast_vote(make_user(reputation=20), old, 1)
-    assert hit_ids(page(client, "/search?q=headset&sort=newest")) == [new.id, old.id]
-    assert hit_ids(page(client, "/search?q=headset&sort=votes")) == [old.id, new.id]
-    html = page(client, "/search?q=headset&sort=votes")
+    assert hit_ids(text(client, "/search?q=headset&sort=newest")) == [new.id, old.id]
+    assert hit_ids(text(client, "/search?q=headset&sort=votes")) == [old.id, new.id]
+    html = text(client, "/search?q=headset&sort=votes")
     assert 'aria-current="page">Votes</a>' in html
     for key in ("relevance", "newest", "votes"):
         assert f'href="/search?q=headset&amp;sort={key}"' in html
@@ -189,7 +178,7 @@ def test_sorts(client, indexed):
     ],
 )
 def test_bad_sort_or_page_is_400(client, query):
-    html = page(client, f"/search?{query}", status=400)
+    html = text(client, f"/search?{query}", status=400)
     assert "Bad request" in html
 
 
@@ -222,11 +211,11 @@ def test_malformed_queries_render(client, query):
 
 def test_did_you_mean(client, indexed):
     make_question(title="Printer shows offline after reboot")
-    html = page(client, "/search?q=pritner")
+    html = text(client, "/search?q=pritner")
     assert "0 results" in html
     link = '<a href="/search?q=printer&amp;sort=relevance">printer</a>'
     assert f"Did you mean {link}?" in html
-    assert "Did you mean" not in page(client, "/search?q=printer")
+    assert "Did you mean" not in text(client, "/search?q=printer")
 
 
 CALENDAR = "Every meeting invitation shows up two times in my calendar."
@@ -239,7 +228,7 @@ def test_related_questions_on_the_question_page(client, indexed):
     voting.accept_answer(asker, solved, answer)
     other = make_question(title="Printer offline on the second floor")
     make_question(title="Calendar invites arrive twice", body=CALENDAR)
-    html = page(client, f"/questions/{other.id}/{other.slug}")
+    html = text(client, f"/questions/{other.id}/{other.slug}")
     box = html[html.index('id="related-heading"') :]
     assert "Related questions" in box
     assert f'href="/questions/{solved.id}/{solved.slug}"' in box
@@ -250,14 +239,14 @@ def test_related_questions_on_the_question_page(client, indexed):
 
 def test_question_without_related_has_no_box(client, indexed):
     question = make_question(title="Calendar invites arrive twice", body=CALENDAR)
-    html = page(client, f"/questions/{question.id}/{question.slug}")
+    html = text(client, f"/questions/{question.id}/{question.slug}")
     assert "Related questions" not in html
 
 
 def test_ask_page_has_the_similar_questions_hook(client, auth):
     make_user(username="asker")
     auth.login("asker")
-    html = page(client, "/questions/ask")
+    html = text(client, "/questions/ask")
     assert '<aside id="similar-questions"' in html
     assert 'data-similar-url="/api/v1/similar"' in html
     assert 'data-question-url="/questions/0"' in html
@@ -280,4 +269,4 @@ def test_asking_still_works_in_one_post(client, auth, indexed):
         token_from="/questions/ask",
     )
     assert response.status_code == 302
-    assert hit_ids(page(client, "/search?q=projector")) != []
+    assert hit_ids(text(client, "/search?q=projector")) != []

@@ -20,6 +20,9 @@ from forum import search
 from forum.extensions import db
 from forum.search import indexer
 from tests.factories import make_question, make_user
+from tests.helpers import found
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -116,7 +119,7 @@ def child_env(app, **settings) -> dict:
 
 
 @pytest.fixture
-def spawn(app):
+def spawn(app, app_ctx):
     """Start child processes; any still running at teardown is killed."""
     started: list[subprocess.Popen] = []
     # The children must see what the test committed, and not wait on its locks.
@@ -169,11 +172,6 @@ def wait_until_consistent(seconds: float = TIMEOUT) -> list[str]:
         if not problems or time.monotonic() > deadline:
             return problems
         time.sleep(0.1)
-
-
-def found(words: str) -> list[int]:
-    """Ids of the questions a search finds."""
-    return [hit.question.id for hit in search.search(words).hits]
 
 
 # -- the tests ----------------------------------------------------------------

@@ -9,10 +9,13 @@ from forum.extensions import db
 from forum.models import utcnow
 from forum.services import voting
 from tests.factories import make_answer, make_question, make_user
+from tests.helpers import found
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 @pytest.fixture
-def corpus(app):
+def corpus(app_ctx):
     """Four questions: solved, unanswered, voted up, and an old closed one.
 
     Built with indexing left to one drain at the end (one index commit).
@@ -64,11 +67,6 @@ def corpus(app):
         "alice": alice,
         "bob": bob,
     }
-
-
-def found(raw: str, sort: str = "relevance") -> list[int]:
-    """The ids of the questions a search finds."""
-    return [hit.question.id for hit in search.search(raw, sort).hits]
 
 
 def ids(corpus, *names: str) -> set[int]:

@@ -5,6 +5,8 @@ import pytest
 from forum.services import posts
 from tests.factories import make_question, make_user
 
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
 
 def tag_names_in_order(html: str, names: list[str]) -> list[str]:
     """The given tag names sorted by where their links appear on the page."""

@@ -7,12 +7,9 @@ from forum.extensions import db
 from forum.models import User
 from forum.services import posts
 from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.helpers import fresh
 
-
-def reload_user(user_id: int) -> User:
-    """A fresh copy of a user row."""
-    db.session.expire_all()
-    return db.session.get(User, user_id)
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def profile_path(user: User) -> str:
@@ -125,7 +122,7 @@ def test_edit_profile_saves(client, auth):
     response = auth.post("/users/edit", PROFILE, token_from="/users/edit")
     assert response.status_code == 302
     assert response.headers["Location"] == profile_path(user)
-    saved = reload_user(user.id)
+    saved = fresh(User, user.id)
     assert saved.display_name == "Ada L."
     assert saved.email == "ada@example.com"
     assert saved.location == "London"
@@ -142,7 +139,7 @@ def test_about_me_is_sanitised(client, auth):
         "[link](javascript:alert(2))"
     )
     auth.post("/users/edit", dict(PROFILE, about=about), token_from="/users/edit")
-    saved = reload_user(user.id)
+    saved = fresh(User, user.id)
     assert "<script" not in saved.about_html
     assert "onerror" not in saved.about_html
     assert "javascript:" not in saved.about_html
@@ -180,7 +177,7 @@ def test_edit_profile_validation(client, auth, fields, field_error):
     )
     assert response.status_code == 422
     assert field_error in response.get_data(as_text=True)
-    saved = reload_user(user.id)
+    saved = fresh(User, user.id)
     assert (
         saved.display_name,
         saved.email,
@@ -203,7 +200,7 @@ def test_edit_profile_email_taken_is_409(client, auth):
     assert "An account with that email already exists." in response.get_data(
         as_text=True
     )
-    assert reload_user(user.id).display_name != "Ada L."
+    assert fresh(User, user.id).display_name != "Ada L."
 
 
 def test_edit_changes_only_own_profile(client, auth):
@@ -215,8 +212,8 @@ def test_edit_changes_only_own_profile(client, auth):
         "/users/edit", dict(PROFILE, user_id=str(victim.id)), token_from="/users/edit"
     )
     assert response.status_code == 302
-    assert reload_user(victim.id).display_name == "victim"
-    assert reload_user(attacker.id).display_name == "Ada L."
+    assert fresh(User, victim.id).display_name == "victim"
+    assert fresh(User, attacker.id).display_name == "Ada L."
     html = client.get(profile_path(victim)).get_data(as_text=True)
     assert "Edit profile" not in html
 
@@ -249,7 +246,7 @@ def test_password_change_keeps_this_session(client, auth):
     response = change_password(auth)
     assert response.status_code == 302
     assert response.headers["Location"] == profile_path(user)
-    saved = reload_user(user.id)
+    saved = fresh(User, user.id)
     assert saved.password_hash != old_hash
     assert saved.password_hash.startswith("scrypt:")
     assert saved.session_version == 2
@@ -275,7 +272,7 @@ def test_password_change_rules(client, auth, kwargs, field_error):
     response = change_password(auth, **kwargs)
     assert response.status_code == 422
     assert field_error in response.get_data(as_text=True)
-    saved = reload_user(user.id)
+    saved = fresh(User, user.id)
     assert saved.password_hash == old_hash and saved.session_version == 1
 
 

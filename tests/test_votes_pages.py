@@ -3,34 +3,23 @@
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, Question, ReputationEvent, User, Vote
 from forum.services import posts, voting
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_answer, make_question, make_user
+from tests.helpers import (
+    article,
+    canonical,
+    count,
+    count_statements,
+    csrf_from,
+    fresh,
+    text,
+)
 
-
-def canonical(question: Question) -> str:
-    """The canonical path of a question."""
-    return f"/questions/{question.id}/{question.slug}"
-
-
-def text(client, url: str) -> str:
-    """GET a page and return its HTML."""
-    return client.get(url).get_data(as_text=True)
-
-
-def article(html: str, element_id: str) -> str:
-    """The HTML of one post card (up to its closing tag)."""
-    return html.split(f'id="{element_id}"', 1)[1].split("</article>", 1)[0]
-
-
-def fresh(model, row_id: int):
-    """Reload a row from the database."""
-    db.session.expire_all()
-    return db.session.get(model, row_id)
+pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def ledger(user_id: int) -> list[tuple[str, int, int | None]]:
@@ -42,12 +31,6 @@ def ledger(user_id: int) -> list[tuple[str, int, int | None]]:
         .order_by(ReputationEvent.id)
     )
     return [tuple(row) for row in rows]
-
-
-def count(model) -> int:
-    """How many rows a table holds."""
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def vote(auth, post: Post, value: str, question: Question):
@@ -287,22 +270,6 @@ def test_vote_counts_need_the_privilege(client, auth):
     card = article(text(client, canonical(question)), f"answer-{answer.id}")
     assert ">up votes </span>+2</span>" in card
     assert ">down votes </span>&minus;1</span>" in card
-
-
-def count_statements(client, url: str) -> int:
-    """How many SQL statements one GET of ``url`` runs."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    db.session.expunge_all()  # as a new request in a real server: nothing cached
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def test_question_page_votes_do_not_grow_queries_with_answers(client, auth):

@@ -2,8 +2,9 @@
 
 Rules (see docs/import-export.md):
 - Users get an account without email or password (they cannot log in until
-  an operator runs ``users set-password``); the Community bot (Id -1) becomes one shared system account;
-  each user's reputation becomes one "imported" ledger event.
+  an operator runs ``users set-password``); the Community bot (Id -1) becomes
+  one shared system account; each user's reputation becomes one "imported"
+  ledger event.
 - Into a forum without posts, questions and answers keep their ids (old
   ``/questions/<id>`` links keep working); otherwise they get new ids and
   ``ImportRecord`` keeps the source id (``/questions/source/<site>/<id>``).

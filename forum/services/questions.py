@@ -1,9 +1,8 @@
 """Asking, listing and reading questions."""
 
 import hashlib
-import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from flask import current_app
@@ -13,7 +12,7 @@ from sqlalchemy.orm import aliased, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import signals
-from forum.caching import app_cache
+from forum.caching import app_cache, app_clock
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import (
@@ -311,7 +310,8 @@ def record_view(question: Question, key: str) -> bool:
     The one write a GET makes. Returns whether the view counted.
     """
     window_seconds = current_app.config["VIEW_WINDOW_SECONDS"]
-    now = utcnow()
+    seconds = app_clock()()
+    now = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
     since = now - timedelta(seconds=window_seconds)
     # This process remembers when it last saw this visitor's view counted,
     # and asks the database only once that is out of the window.
@@ -338,7 +338,7 @@ def record_view(question: Question, key: str) -> bool:
                     question_id=question.id,
                     viewer=key,
                     created_at=now,
-                    window=int(time.time() // window_seconds),
+                    window=int(seconds // window_seconds),
                 )
             )
     except IntegrityError:

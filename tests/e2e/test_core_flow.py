@@ -10,7 +10,7 @@ from forum.models import Answer, Comment, Question, Revision
 from tests.e2e.browsing import log_in
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_ctx")]
 
 
 def sign_up(page, base, username):

@@ -36,10 +36,6 @@ def load_token_user(req):
 def check_credentials_and_csrf():
     """A bad bearer token is a 401; cookie-session writes need a CSRF token."""
 
-    # Start from nothing: an app context (and so ``g``) may outlive one request,
-    # as it does under the tests' ``app`` fixture.
-    g.pop("api_token", None)
-    g.pop("_login_user", None)
     if "Authorization" in request.headers:
         raw = bearer_token()
         user = tokens.user_for_token(raw) if raw else None
