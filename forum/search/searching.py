@@ -24,6 +24,7 @@ from forum.search.scanning import Found, first_matches
 from forum.search.searchers import searcher
 from forum.search.snippets import highlights
 from forum.services.errors import BadRequest
+from forum.services.pagination import Paged
 
 SORTS = ("relevance", "newest", "votes")
 # The other orders: by a column, largest first.
@@ -47,7 +48,7 @@ class Hit:
 
 
 @dataclass
-class SearchResult:
+class SearchResult(Paged):
     """A page of hits and what the page shows around them."""
 
     hits: list[Hit]
@@ -56,16 +57,6 @@ class SearchResult:
     page: int
     per_page: int
     suggestion: str | None = None
-
-    @property
-    def has_more(self) -> bool:
-        """Whether a later page exists."""
-        return self.page * self.per_page < self.total
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least 1)."""
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 def search(

@@ -11,11 +11,9 @@ from forum.caching import app_cache
 from forum.extensions import db
 
 
-@dataclass
-class Page:
-    """Items of one page plus what is needed to link to the others."""
+class Paged:
+    """Page arithmetic for a page of anything: its number, size and total."""
 
-    items: list[Any]
     page: int
     per_page: int
     total: int
@@ -29,6 +27,16 @@ class Page:
     def pages(self) -> int:
         """How many pages there are (at least 1)."""
         return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass
+class Page(Paged):
+    """Items of one page plus what is needed to link to the others."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
 
 
 def count_rows(count_stmt: Select) -> int:

@@ -100,7 +100,7 @@ def revisions(post_id: int):
     """Every revision of a post, newest first, with word diffs."""
     post = questions.get_post(post_id, viewer())
     entries = posts.revision_diffs(posts.list_revisions(post))
-    question = post if isinstance(post, Question) else post.question
+    question = question_of(post)
     return render_template(
         "posts/revisions.html",
         post=post,
