@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, delete, false, func, select, update
+from sqlalchemy import bindparam, delete, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -312,51 +312,25 @@ def record_view(question: Question, key: str) -> bool:
     window_seconds = current_app.config["VIEW_WINDOW_SECONDS"]
     seconds = app_clock()()
     now = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
-    since = now - timedelta(seconds=window_seconds)
     # This process remembers when it last saw this visitor's view counted,
     # and asks the database only once that is out of the window.
     seen_views = app_cache("seen_views", "VIEW_WINDOW_SECONDS")
     memo = (question.id, key)
     seen_at = seen_views.get(memo) if seen_views is not None else None
-    if seen_at is not None and seen_at > since:
-        return False
-    seen_at = db.session.scalar(
-        select(func.max(QuestionView.created_at)).where(
-            QuestionView.question_id == question.id,
-            QuestionView.viewer == key,
-            QuestionView.created_at > since,
-        )
-    )
+    since = now - timedelta(seconds=window_seconds)
+    if seen_at is None or seen_at <= since:
+        seen_at = _counted_since(question.id, key, since)
     if seen_at is not None:
         if seen_views is not None:
             seen_views.put(memo, seen_at)
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                QuestionView(
-                    question_id=question.id,
-                    viewer=key,
-                    created_at=now,
-                    window=int(seconds // window_seconds),
-                )
-            )
-    except IntegrityError:
-        # A concurrent request by the same visitor counted this window already.
+    if not _count_view(question.id, key, now, int(seconds // window_seconds)):
         return False
-    db.session.execute(
-        update(Question)
-        .where(Question.id == question.id)
-        .values(view_count=Question.view_count + 1)
-        .execution_options(synchronize_session=False)
-    )
     # Forget views older than two windows so the table stays small.
     db.session.execute(
         delete(QuestionView).where(
-            and_(
-                QuestionView.question_id == question.id,
-                QuestionView.created_at < now - timedelta(seconds=2 * window_seconds),
-            )
+            QuestionView.question_id == question.id,
+            QuestionView.created_at < now - timedelta(seconds=2 * window_seconds),
         )
     )
     db.session.commit()
@@ -364,4 +338,36 @@ def record_view(question: Question, key: str) -> bool:
         seen_views.put(memo, now)
     db.session.refresh(question, ["view_count"])
     signals.question_viewed.send(None, question=question)
+    return True
+
+
+def _counted_since(question_id: int, key: str, since: datetime) -> datetime | None:
+    """When this visitor's view of the question was last counted after ``since``."""
+    return db.session.scalar(
+        select(func.max(QuestionView.created_at)).where(
+            QuestionView.question_id == question_id,
+            QuestionView.viewer == key,
+            QuestionView.created_at > since,
+        )
+    )
+
+
+def _count_view(question_id: int, key: str, now: datetime, window: int) -> bool:
+    """Record the view and add it to the question's count; False when a
+    concurrent request by the same visitor counted this window already."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                QuestionView(
+                    question_id=question_id, viewer=key, created_at=now, window=window
+                )
+            )
+    except IntegrityError:
+        return False
+    db.session.execute(
+        update(Question)
+        .where(Question.id == question_id)
+        .values(view_count=Question.view_count + 1)
+        .execution_options(synchronize_session=False)
+    )
     return True
