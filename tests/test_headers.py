@@ -11,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from forum.extensions import db
+from forum.models import Question
 from tests.factories import PASSWORD, make_question, make_user
 from tests.helpers import API, canonical, csrf_from, make_app, reset_database
 
@@ -219,3 +220,18 @@ def test_the_proxy_is_trusted_through_the_environment(https_app, monkeypatch):
     client = https_app().test_client()
     page = client.get("/", headers=FORWARDED_HTTPS)
     assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_behind_a_trusted_proxy_each_forwarded_address_is_one_viewer(https_app):
+    app = https_app(PROXY_FIX={"x_for": 1, "x_proto": 1})
+    with app.app_context():
+        question = make_question()
+        url, question_id = canonical(question), question.id
+    client = app.test_client()
+    # One client behind the proxy, changing its User-Agent: one view.
+    for agent in ("a", "b", "c"):
+        client.get(url, headers={"X-Forwarded-For": "203.0.113.9", "User-Agent": agent})
+    # Another client through the same proxy: a second view.
+    client.get(url, headers={"X-Forwarded-For": "203.0.113.10"})
+    with app.app_context():
+        assert db.session.get(Question, question_id).view_count == 2
