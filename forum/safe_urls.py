@@ -8,23 +8,34 @@ and ``/\\evil.example`` are refused rather than normalised.
 """
 
 import re
+from collections.abc import Set as AbstractSet
 
 # Control characters (C0, DEL, C1): a browser drops or trims some of them,
 # so a URL holding any is refused whole.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_WHITESPACE = re.compile(r"\s+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _WEB_URL = re.compile(r"https?://[^/?#\s@]*[^/?#\s:@]", re.I)
 _WEB_URL_WITH_USER = re.compile(r"https?://[^/?#\s]*@", re.I)
+WEB_SCHEMES = frozenset({"http", "https"})
 
 
-def is_safe_url(value: str | None) -> bool:
-    """Whether ``value`` is an http(s) URL with a host, or a relative URL."""
+def is_safe_url(value: str | None, schemes: AbstractSet[str] = WEB_SCHEMES) -> bool:
+    """Whether ``value`` is a relative URL or uses one of ``schemes`` (an
+    http(s) URL needs a host). Markdown links also allow ``mailto``."""
     if not value or _CONTROL.search(value) or "\\" in value:
         return False
     url = value.strip(" ")
     if not url or url.startswith("//"):
         return False  # empty, or protocol-relative: another host in disguise
-    if _SCHEME.match(url):
+    # Read the scheme without any whitespace: "java  script:" is refused too.
+    scheme = _SCHEME.match(_WHITESPACE.sub("", url))
+    if scheme is None:
+        return True
+    name = scheme.group(1).lower()
+    if name not in schemes:
+        return False
+    if name in WEB_SCHEMES:
         # User info ("https://trusted@evil") is refused: it only misleads.
         return bool(_WEB_URL.match(url)) and not _WEB_URL_WITH_USER.match(url)
     return True

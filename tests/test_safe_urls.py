@@ -8,7 +8,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Question, User
-from forum.safe_urls import safe_url
+from forum.safe_urls import is_safe_url, safe_url
 from tests.factories import make_question, make_user
 from tests.helpers import canonical, text
 
@@ -20,6 +20,8 @@ HOSTILE = [
     " javascript:alert(1)",
     "java\nscript:alert(1)",
     "java\tscript:alert(1)",
+    "java    script:alert(1)",
+    "\u3000javascript:alert(1)",
     "\x01javascript:alert(1)",
     "javascript\x00:alert(1)",
     "vbscript:msgbox(1)",
@@ -58,6 +60,13 @@ def test_hostile_urls_are_refused(value):
 @pytest.mark.parametrize("value", SAFE)
 def test_web_and_relative_urls_pass_unchanged(value):
     assert safe_url(value) == value
+
+
+def test_markdown_links_may_also_be_mailto():
+    schemes = frozenset({"http", "https", "mailto"})
+    assert is_safe_url("mailto:help@example.org", schemes)
+    assert not is_safe_url("mailto:help@example.org")
+    assert not is_safe_url("javascript:alert(1)", schemes)
 
 
 def test_none_and_surrounding_spaces():
