@@ -19,6 +19,7 @@ from forum.views import (
     errors,
     fragments,
     guards,
+    headers,
     helpers,
     posts,
     questions,
@@ -53,6 +54,7 @@ def create_app(
     register_blueprints(app)
     register_error_handlers(app)
     register_http_caching(app)
+    register_headers(app)
     register_template_helpers(app)
     register_commands(app)
     register_search(app)
@@ -131,6 +133,11 @@ def register_blueprints(app: Flask) -> None:
 def register_http_caching(app: Flask) -> None:
     """ETags and 304 responses for anonymous pages."""
     app.after_request(caching.conditional_get)
+
+
+def register_headers(app: Flask) -> None:
+    """Security headers, proxy trust and Secure cookies over HTTPS."""
+    headers.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -29,6 +29,16 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # valid for the session's life
     WTF_CSRF_SSL_STRICT = False  # the API also accepts cookie sessions behind proxies
 
+    # HTTPS and the reverse proxy (docs/operations.md#behind-a-reverse-proxy).
+    # "https": the site is served over HTTPS only (HSTS, Secure cookies).
+    PREFERRED_URL_SCHEME = "http"
+    # Werkzeug ProxyFix arguments, e.g. {"x_for": 1, "x_proto": 1}: how many
+    # proxies to trust per X-Forwarded-* header. Empty: trust none.
+    PROXY_FIX: dict[str, int] = {}
+    # Strict-Transport-Security max-age on HTTPS responses; 0: no HSTS.
+    HSTS_MAX_AGE = 31536000
+    REFERRER_POLICY = "strict-origin-when-cross-origin"
+
     # Accounts.
     USERNAME_MIN_LENGTH = 3
     USERNAME_MAX_LENGTH = 30

@@ -217,11 +217,20 @@ def test_commentator_counts_live_comments(app):
     assert keys(commenter) == ["commentator"]
 
 
+VISITOR_ADDRESSES = {
+    "ann": "198.51.100.1",
+    "bob": "198.51.100.2",
+    "cat": "198.51.100.3",
+    "dan": "198.51.100.4",
+}
+
+
 def view(client, question, visitor: str) -> None:
-    """Open a question's page as a new visitor (a counted view)."""
+    """Open a question's page as a visitor from their own address (a view,
+    counted once per visitor and window)."""
     response = client.get(
         f"/questions/{question.id}/{question.slug}",
-        headers={"User-Agent": f"browser of {visitor}"},
+        environ_base={"REMOTE_ADDR": VISITOR_ADDRESSES[visitor]},
     )
     assert response.status_code == 200
 

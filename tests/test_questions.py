@@ -437,3 +437,19 @@ def test_a_visitor_counts_again_after_the_window(app, client, clock):
     clock.advance(0.2)
     client.get(url)
     assert db.session.scalar(stmt) == 2
+
+
+def test_changing_user_agent_does_not_count_again(app, client, clock):
+    question = make_question()
+    url = canonical(question)
+    stmt = select(Question.view_count).where(Question.id == question.id)
+    for agent in ("Mozilla/5.0 a", "Mozilla/5.0 b", "curl/8", "", "x" * 200):
+        client.get(url, headers={"User-Agent": agent})
+    assert db.session.scalar(stmt) == 1
+    assert count(QuestionView) == 1
+    # Another address is another visitor; the same one counts after the window.
+    client.get(url, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert db.session.scalar(stmt) == 2
+    clock.advance(app.config["VIEW_WINDOW_SECONDS"] + 1)
+    client.get(url, headers={"User-Agent": "Mozilla/5.0 c"})
+    assert db.session.scalar(stmt) == 3

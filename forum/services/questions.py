@@ -1,6 +1,6 @@
 """Asking, listing and reading questions."""
 
-import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -298,10 +298,14 @@ def thread(question: Question, viewer: User | None) -> tuple[list, dict]:
     return answers, comments
 
 
-def viewer_key(user: User | None, remote_addr: str | None, user_agent: str) -> str:
-    """A stable, non-reversible key for one visitor (user id, else address+agent)."""
-    raw = f"user:{user.id}" if user else f"anon:{remote_addr}:{user_agent}"
-    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+def viewer_key(user: User | None, remote_addr: str | None) -> str:
+    """A stable, non-reversible key for one visitor: the user id, else the
+    client address alone (a header such as User-Agent is the client's to
+    change, so it would let one client count as many viewers)."""
+    raw = f"user:{user.id}" if user else f"anon:{remote_addr}"
+    # Keyed by the secret: an address cannot be found by hashing them all.
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, raw.encode("utf-8", "replace"), "sha256").hexdigest()
 
 
 def record_view(question: Question, key: str) -> bool:

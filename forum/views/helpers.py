@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from forum.models import utcnow
+from forum.safe_urls import safe_url
 from forum.search.query import MAX_QUERY_LENGTH
 from forum.services.errors import BadRequest
 from forum.services.permissions import TEMPLATE_PREDICATES
@@ -108,6 +109,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(trusted_html, "trusted_html")
     app.add_template_filter(timeago, "timeago")
     app.add_template_filter(isoformat, "isoformat")
+    app.add_template_filter(safe_url, "safe_url")
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["viewer"] = viewer
     app.jinja_env.globals["MAX_QUERY_LENGTH"] = MAX_QUERY_LENGTH

@@ -136,7 +136,8 @@ def detail(question_id: int, slug: str | None = None):
         if request.query_string:
             target += "?" + request.query_string.decode("utf-8", "replace")
         return redirect(target, 301)
-    key = questions.viewer_key(viewer(), request.remote_addr, request.user_agent.string)
+    # Behind a proxy, remote_addr is the client's once PROXY_FIX trusts it.
+    key = questions.viewer_key(viewer(), request.remote_addr)
     questions.record_view(question, key)  # the one documented write in a GET
     return render_detail(question)
 

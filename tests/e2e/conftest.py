@@ -69,15 +69,24 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser page that records dialogs (an alert means a script ran).
+    """A fresh browser page that records dialogs (an alert means a script ran)
+    and the Content-Security-Policy violations chromium reports.
 
     Dialogs are dismissed; a test that means to confirm sets
-    ``page.accept_dialogs = True``.
+    ``page.accept_dialogs = True``. Every test ends with no CSP violation: the
+    policy blocks inline script and style, so one means a page needs them.
     """
     context = browser.new_context()
     tab = context.new_page()
     tab.dialogs = []
     tab.accept_dialogs = False
+    tab.csp_violations = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            tab.csp_violations.append(message.text)
+
+    tab.on("console", on_console)
 
     def on_dialog(dialog):
         tab.dialogs.append(dialog.message)
@@ -90,3 +99,4 @@ def page(browser):
     tab.set_default_timeout(10_000)
     yield tab
     context.close()
+    assert tab.csp_violations == []
