@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import ROLE_STAFF, ROLE_USER, User, utcnow
-from forum.services import permissions, reputation
+from forum.services import permissions, reputation, sessions
 from forum.services.errors import (
     BadRequest,
     Conflict,
@@ -172,17 +172,6 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Resolve a Flask-Login session id ("id:version") to a user, or None."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
-    return user
-
-
 def update_profile(
     actor: User | None,
     user: User,
@@ -239,12 +228,18 @@ def update_profile(
 
 
 def change_password(
-    actor: User | None, user: User, current: object, new: object, confirm: object
+    actor: User | None,
+    user: User,
+    current: object,
+    new: object,
+    confirm: object,
+    keep_session: str | None = None,
 ) -> None:
     """Set a new password after checking the current one.
 
-    Raises PermissionDenied (not the owner) or ValidationError. Signs out other
-    sessions and "remember me" cookies by bumping ``session_version``.
+    Raises PermissionDenied (not the owner) or ValidationError. Ends every
+    sign-in of the user but ``keep_session`` (the one changing it) and revokes
+    all the user's API tokens.
     """
     if actor is None or actor.id != user.id:
         raise PermissionDenied("You can only change your own password.")
@@ -257,23 +252,24 @@ def change_password(
     if "new_password" not in errors and new != confirm:
         errors["confirm_password"] = "The two new passwords do not match."
     raise_if(errors)
-    _store_password(user, secret)
+    _store_password(user, secret, keep_session)
 
 
 def set_password(user: User, password: object) -> None:
     """Set a password without the current one (``flask --app forum users
-    set-password``); signs out the user's sessions. Raises ValidationError."""
+    set-password``); ends all the user's sign-ins and revokes their API tokens.
+    Raises ValidationError."""
     errors: dict[str, str] = {}
     secret = _check_password(errors, password)
     raise_if(errors)
-    _store_password(user, secret)
+    _store_password(user, secret, None)
 
 
-def _store_password(user: User, secret: str) -> None:
-    """Save a checked password and sign out every session and "remember me"
-    cookie made with the old one."""
+def _store_password(user: User, secret: str, keep_session: str | None) -> None:
+    """Save a checked password; end the other sign-ins and the API tokens made
+    with the old one."""
     user.password_hash = hash_password(secret)
-    user.session_version += 1
+    sessions.end_access(user, keep=keep_session)
     db.session.commit()
 
 

@@ -10,11 +10,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user
-from flask_login.config import COOKIE_NAME
+from flask_login import current_user, login_required
 
 from forum.models import User, utcnow
-from forum.services import questions, reputation, users
+from forum.services import questions, reputation, sessions, users
 from forum.views.charts import reputation_chart
 from forum.views.forms import PasswordForm, ProfileForm, form_page
 from forum.views.helpers import page_arg, viewer
@@ -107,13 +106,13 @@ def password():
             form.current_password.data,
             form.new_password.data,
             form.confirm_password.data,
+            keep_session=sessions.current_key(current_user),
         )
-        # The session id carries the new session version: log in again to keep
-        # this session (and renew "remember me" if this browser had it).
-        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
-        login_user(user, remember=cookie in request.cookies)
         return profile_url(user)
 
     page = partial(render_template, "users/password.html", form=form)
-    done = "Password changed. Your other devices have been signed out."
+    done = (
+        "Password changed. Your other devices have been signed out "
+        "and your API tokens revoked."
+    )
     return form_page(form, page, save, done)
