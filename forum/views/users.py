@@ -5,6 +5,7 @@ from functools import partial
 from flask import (
     Blueprint,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -13,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from forum.models import User, utcnow
-from forum.services import questions, reputation, sessions, users
+from forum.services import questions, reputation, sessions, tokens, users
 from forum.views.charts import reputation_chart
 from forum.views.forms import PasswordForm, ProfileForm, form_page
 from forum.views.helpers import page_arg, viewer
@@ -116,3 +117,19 @@ def password():
         "and your API tokens revoked."
     )
     return form_page(form, page, save, done)
+
+
+@bp.get("/users/tokens")
+@login_required
+def api_tokens():
+    """One's live API tokens (never their secrets), each with a revoke button."""
+    return render_template("users/tokens.html", tokens=tokens.list_tokens(viewer()))
+
+
+@bp.post("/users/tokens/<int(max=2147483647):token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of one's API tokens (404 for anyone else's)."""
+    tokens.revoke_token_by_id(viewer(), token_id)
+    flash("The token was revoked.", "success")
+    return redirect(url_for("users.api_tokens"))
