@@ -2,6 +2,7 @@
 
 import math
 import re
+import threading
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -72,6 +73,9 @@ STRENGTH_PREFIX = 72
 # is cut so that product fits, which bounds the check's time for any input.
 STRENGTH_WORK = 30_000
 STRENGTH_MIN_PREFIX = 8
+# zxcvbn keeps the user_inputs of a call in a module-level dictionary, so two
+# threads scoring at once could see each other's; one call at a time.
+_STRENGTH_LOCK = threading.Lock()
 
 
 def _strength_prefix(secret: str) -> str:
@@ -126,11 +130,12 @@ def password_weakness(secret: str, personal: tuple[object, ...] = ()) -> str | N
     dates and the person's own ``personal`` details (username, email, display
     name); a score under PASSWORD_MIN_STRENGTH is refused.
     """
-    result = zxcvbn(
-        _strength_prefix(secret),
-        user_inputs=_personal_words(personal),
-        max_length=STRENGTH_PREFIX,
-    )
+    with _STRENGTH_LOCK:
+        result = zxcvbn(
+            _strength_prefix(secret),
+            user_inputs=_personal_words(personal),
+            max_length=STRENGTH_PREFIX,
+        )
     if result["score"] >= limit("PASSWORD_MIN_STRENGTH"):
         return None
     if any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
