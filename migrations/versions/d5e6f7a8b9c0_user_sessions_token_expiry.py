@@ -71,7 +71,9 @@ def downgrade():
         sa.Column("session_version", sa.Integer(), nullable=False, server_default="1"),
     )
 
-    with op.batch_alter_table("api_token", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "api_token", schema=None, reflect_kwargs={"resolve_fks": False}
+    ) as batch_op:
         batch_op.drop_column("last_used_at")
         batch_op.drop_column("expires_at")
         batch_op.drop_column("name")
