@@ -177,3 +177,21 @@ def test_unknown_session_key_is_anonymous(client):
         session["_user_id"] = "not-a-real-key"
     assert not signed_in(client)
     assert sessions.load_session_user("x" * 500) is None
+
+
+def test_password_change_keeps_this_browsers_remember_cookie(client, auth):
+    user = make_user()
+    auth.login(user.username, remember=True)
+    response = auth.post(
+        "/users/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+        token_from="/users/password",
+    )
+    assert response.status_code == 302
+    client.delete_cookie("session")
+    assert signed_in(client)
+    assert session_owner(client) == user.id
