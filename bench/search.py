@@ -325,7 +325,6 @@ def generate(gen: Generator, n_questions: int, progress) -> dict:
                 "location": "",
                 "website": "",
                 "created_at": END - timedelta(days=SPAN_DAYS + 1),
-                "session_version": 1,
             }
             for i in range(1, gen.users + 1)
         ],

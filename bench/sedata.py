@@ -187,7 +187,6 @@ def _load_users(folder: Path, loaded: Loaded) -> set[int]:
                 "location": (r.get("Location") or "")[:100],
                 "website": (r.get("WebsiteUrl") or "")[:200],
                 "created_at": parse_time(r.get("CreationDate")),
-                "session_version": 1,
             }
         )
         if len(batch) >= BATCH:

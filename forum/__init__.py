@@ -11,7 +11,7 @@ from forum import cli, search
 from forum.config import DefaultConfig
 from forum.extensions import csrf, db, login_manager, migrate
 from forum.services import badges
-from forum.services.users import load_session_user
+from forum.services.sessions import load_session_user
 from forum.views import (
     api,
     auth,
@@ -107,6 +107,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
+    # The session and "remember me" cookies carry a server-side sign-in's key.
+    login_manager.id_attribute = "get_session_key"
     login_manager.user_loader(load_session_user)
     login_manager.request_loader(load_token_user)
     badges.connect()  # award badges right after the events that earn them

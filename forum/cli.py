@@ -16,7 +16,15 @@ from forum.extensions import db
 from forum.interchange import exporter, importer
 from forum.models import ROLE_STAFF, ROLE_USER
 from forum.search import documents, indexer
-from forum.services import badge_rules, badges, maintenance, reputation, users
+from forum.services import (
+    badge_rules,
+    badges,
+    maintenance,
+    reputation,
+    sessions,
+    tokens,
+    users,
+)
 from forum.services.errors import ServiceError
 
 users_cli = AppGroup("users", help="Create accounts, set passwords, change roles.")
@@ -30,6 +38,7 @@ search_cli = AppGroup(
 )
 import_cli = AppGroup("import", help="Import content from another site's data dump.")
 export_cli = AppGroup("export", help="Export the forum's content as a data dump.")
+sessions_cli = AppGroup("sessions", help="Sign-ins and API tokens kept on the server.")
 
 
 def fail(error: ServiceError) -> NoReturn:
@@ -354,6 +363,16 @@ def export_command(folder: Path) -> None:
     click.echo(f"Exported to {folder} in {seconds:.1f} s (no emails or passwords).")
 
 
+@sessions_cli.command("prune")
+def prune_sessions() -> None:
+    """Delete idle sign-ins and expired or revoked API tokens (run daily)."""
+    ended = sessions.prune_sessions()
+    dropped = tokens.prune_tokens()
+    click.echo(
+        f"Deleted {ended} idle sign-in(s) and {dropped} expired or revoked token(s)."
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
@@ -364,3 +383,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(sessions_cli)

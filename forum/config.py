@@ -47,6 +47,16 @@ class DefaultConfig:
     PASSWORD_MAX_LENGTH = 1024
     # Werkzeug's scrypt (N=2**15, r=8, p=1); tests use a cheaper N.
     PASSWORD_HASH_METHOD = "scrypt"
+    # zxcvbn's score (0-4) a new password needs; 3 refuses common passwords and
+    # ones built from the username, email or display name.
+    PASSWORD_MIN_STRENGTH = 3
+    # A sign-in (browser session or "remember me") unused this long ends.
+    SESSION_IDLE_DAYS = 30
+    # API bearer tokens expire this many days after they are issued.
+    API_TOKEN_DAYS = 90
+    API_TOKEN_NAME_MAX_LENGTH = 50
+    # A sign-in's or token's last use is written at most this often.
+    LAST_SEEN_SECONDS = 300
     ABOUT_MAX_LENGTH = 5000
     LOCATION_MAX_LENGTH = 100
     WEBSITE_MAX_LENGTH = 200

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import Model, db
@@ -47,6 +48,10 @@ ROLE_USER = "user"
 ROLE_STAFF = "staff"
 
 
+# The InstanceState.info key under which a loaded user carries its sign-in's key.
+SESSION_KEY = "session_key"
+
+
 class User(UserMixin, Model):
     """A registered person; ``reputation`` is a cache of the ledger (starts at 1)."""
 
@@ -68,17 +73,16 @@ class User(UserMixin, Model):
     location: Mapped[str] = mapped_column(String(100), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Bumped when the password changes, so old "remember me" cookies stop working.
-    session_version: Mapped[int] = mapped_column(default=1)
 
     @property
     def is_staff(self) -> bool:
         """Whether this user has the staff role."""
         return self.role == ROLE_STAFF
 
-    def get_id(self) -> str:
-        """Return the Flask-Login session id: user id plus session version."""
-        return f"{self.id}:{self.session_version}"
+    def get_session_key(self) -> str:
+        """Flask-Login's id for this sign-in: the key of its ``UserSession``
+        (``services.sessions`` puts it on the loaded user)."""
+        return str(sa_inspect(self).info[SESSION_KEY])
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
@@ -340,8 +344,30 @@ class ApiToken(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(50), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    # Updated at most every LAST_SEEN_SECONDS, so reads stay reads.
+    last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Model):
+    """One sign-in (a browser): the session and "remember me" cookies carry its
+    key, whose SHA-256 is the id; deleting the row ends both cookies."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Updated at most every LAST_SEEN_SECONDS, so reads stay reads.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -17,6 +17,7 @@ from sqlalchemy import text as sql
 from forum import create_app, search
 from forum.extensions import db
 from forum.search import indexer
+from forum.services import sessions
 from tests.factories import PASSWORD
 
 # -- apps ---------------------------------------------------------------------
@@ -144,6 +145,14 @@ def csrf_from(client, url: str = "/login") -> str:
 def canonical(question) -> str:
     """The canonical path of a question."""
     return f"/questions/{question.id}/{question.slug}"
+
+
+def session_owner(client) -> int | None:
+    """The id of the user whose live sign-in the client's session cookie names."""
+    with client.session_transaction() as session:
+        key = session.get("_user_id")
+    user = sessions.load_session_user(key) if key else None
+    return user.id if user else None
 
 
 def text(client, url: str, status: int = 200) -> str:

@@ -92,7 +92,14 @@ def test_token_for_username_or_email(client, app):
             f"{API}/tokens", json={"username": login, "password": PASSWORD}
         )
         assert response.status_code == 201
-        assert set(response.json) == {"token"}
+        assert list(response.json) == [
+            "token",
+            "id",
+            "name",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+        ]
         assert len(response.json["token"]) >= 32
     # Stored hashed: the raw token is nowhere in the table.
     hashes = [t.token_hash for t in db.session.query(ApiToken)]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import User
 from tests.factories import PASSWORD, make_question, make_user
-from tests.helpers import count, csrf_from, text
+from tests.helpers import count, csrf_from, session_owner, text
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -53,7 +53,7 @@ def test_signup_creates_account_and_logs_in(client):
     assert user.email == "ada@example.com"
     assert user.display_name == "Ada.Lovelace"
     assert user.reputation == 1 and user.role == "user"
-    assert session_user_id(client) == user.get_id()
+    assert session_owner(client) == user.id
     assert "Welcome, Ada.Lovelace!" in client.get("/").get_data(as_text=True)
 
 
@@ -148,14 +148,14 @@ def test_login_by_username_any_case(client):
     response = login(client, "linus")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert session_user_id(client) == user.get_id()
+    assert session_owner(client) == user.id
 
 
 def test_login_by_email(client):
     user = make_user(email="mail@example.com")
     response = login(client, "Mail@Example.com")
     assert response.status_code == 302
-    assert session_user_id(client) == user.get_id()
+    assert session_owner(client) == user.id
 
 
 @pytest.mark.parametrize(
@@ -220,7 +220,7 @@ def test_logout_is_post_only(client, auth):
     user = make_user()
     auth.login(user.username)
     assert client.get("/logout").status_code == 405
-    assert session_user_id(client) == user.get_id()
+    assert session_owner(client) == user.id
 
 
 def test_logout_needs_csrf(client, auth):
@@ -228,7 +228,7 @@ def test_logout_needs_csrf(client, auth):
     auth.login(user.username)
     response = client.post("/logout")
     assert response.status_code == 400
-    assert session_user_id(client) == user.get_id()
+    assert session_owner(client) == user.id
     response = auth.logout()
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -257,7 +257,7 @@ def test_remember_cookie_restores_session(client):
     # Drop the session cookie only: the remember cookie logs the user back in.
     client.delete_cookie("session")
     assert client.get("/users/edit").status_code == 200
-    assert session_user_id(client) == user.get_id()
+    assert session_owner(client) == user.id
 
 
 def signed_in_as(client) -> str | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Answer, Comment, Post, Question, Revision
 from tests.factories import make_answer, make_comment, make_question, make_user
-from tests.helpers import csrf_from, fresh, make_app
+from tests.helpers import csrf_from, fresh, make_app, session_owner
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -584,5 +584,4 @@ def test_post_without_csrf_is_refused(app, client, auth, endpoint, rule):
     assert "Security check failed" in response.get_data(as_text=True)
     assert database_snapshot() == before
     # Still logged in (the log-out form was refused too).
-    with client.session_transaction() as session:
-        assert session.get("_user_id") == owner.get_id()
+    assert session_owner(client) == owner.id

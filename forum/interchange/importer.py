@@ -319,7 +319,6 @@ class Importer:
             "location": (row.get("Location") or "")[:100],
             "website": (row.get("WebsiteUrl") or "")[:200],
             "created_at": created,
-            "session_version": 1,
         }
 
     def flush_users(self, batch: list[tuple], stats: FileStats) -> None:

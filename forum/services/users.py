@@ -1,6 +1,8 @@
 """Accounts: registration, login, profiles, passwords and roles."""
 
+import math
 import re
+import threading
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -8,11 +10,13 @@ from flask import current_app
 from sqlalchemy import func, null, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
 
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import ROLE_STAFF, ROLE_USER, User, utcnow
-from forum.services import permissions, reputation
+from forum.services import permissions, reputation, sessions
 from forum.services.errors import (
     BadRequest,
     Conflict,
@@ -61,7 +65,34 @@ def _check_email(errors: dict[str, str], email: object) -> str:
     return info.normalized.lower()
 
 
-def _check_password(errors: dict[str, str], password: object, field="password") -> str:
+# zxcvbn refuses more than 72 characters; a password whose first 72 are strong
+# is strong.
+STRENGTH_PREFIX = 72
+# zxcvbn tries every reading of the l33t characters present ("1" as i or l...)
+# over every substring, so its work is readings x length squared: the prefix
+# is cut so that product fits, which bounds the check's time for any input.
+STRENGTH_WORK = 30_000
+STRENGTH_MIN_PREFIX = 8
+# zxcvbn keeps the user_inputs of a call in a module-level dictionary, so two
+# threads scoring at once could see each other's; one call at a time.
+_STRENGTH_LOCK = threading.Lock()
+
+
+def _strength_prefix(secret: str) -> str:
+    """The longest prefix (up to STRENGTH_PREFIX) zxcvbn checks in bounded time."""
+    text = secret[:STRENGTH_PREFIX]
+    # A prefix has no more readings than the whole: one count bounds them all.
+    readings = len(enumerate_l33t_subs(relevant_l33t_subtable(text, L33T_TABLE)))
+    longest = math.isqrt(STRENGTH_WORK // max(readings, 1))
+    return text[: max(STRENGTH_MIN_PREFIX, longest)]
+
+
+def _check_password(
+    errors: dict[str, str],
+    password: object,
+    field="password",
+    personal: tuple[object, ...] = (),
+) -> str:
     text = clean_text(
         errors,
         field,
@@ -71,7 +102,51 @@ def _check_password(errors: dict[str, str], password: object, field="password") 
         label="Password",
         strip=False,
     )
+    if field not in errors:
+        weakness = password_weakness(text, personal)
+        if weakness:
+            errors[field] = weakness
     return text
+
+
+def _personal_words(values: tuple[object, ...]) -> list[str]:
+    """The username, email (and its parts) and display name, for zxcvbn."""
+    words: list[str] = []
+    for value in values:
+        if not is_text(value) or not value.strip():
+            continue
+        word = value.strip().lower()
+        words.append(word)
+        parts = [part for part in re.split(r"[\s.+_-]+", word.split("@")[0]) if part]
+        # "Fjord Quokka" and "fjord.quokka@..." also as "fjordquokka".
+        words.extend([*parts, "".join(parts), *word.partition("@")[2].split(".")])
+    return list(dict.fromkeys(word for word in words if len(word) >= 3))
+
+
+def password_weakness(secret: str, personal: tuple[object, ...] = ()) -> str | None:
+    """Why a password is too easy to guess, or None when it is strong enough.
+
+    zxcvbn scores it against common passwords, words, names, keyboard patterns,
+    dates and the person's own ``personal`` details (username, email, display
+    name); a score under PASSWORD_MIN_STRENGTH is refused.
+    """
+    with _STRENGTH_LOCK:
+        result = zxcvbn(
+            _strength_prefix(secret),
+            user_inputs=_personal_words(personal),
+            max_length=STRENGTH_PREFIX,
+        )
+    if result["score"] >= limit("PASSWORD_MIN_STRENGTH"):
+        return None
+    if any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
+        reason = "it is built from your username, email or name"
+    else:
+        warning = result["feedback"]["warning"].rstrip(".")
+        reason = warning[0].lower() + warning[1:] if warning else "it is too common"
+    return (
+        f"Password is too easy to guess: {reason}. "
+        "Use a longer phrase of unrelated, uncommon words."
+    )
 
 
 def _check_website(errors: dict[str, str], website: object) -> str:
@@ -120,7 +195,7 @@ def register_user(
     errors: dict[str, str] = {}
     name = _check_username(errors, username)
     address = _check_email(errors, email)
-    secret = _check_password(errors, password)
+    secret = _check_password(errors, password, personal=(username, email))
     raise_if(errors)
     if username_taken(name):
         raise Conflict("username", "That username is taken; please choose another.")
@@ -169,17 +244,6 @@ def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No user with that id.")
-    return user
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Resolve a Flask-Login session id ("id:version") to a user, or None."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
     return user
 
 
@@ -239,12 +303,18 @@ def update_profile(
 
 
 def change_password(
-    actor: User | None, user: User, current: object, new: object, confirm: object
+    actor: User | None,
+    user: User,
+    current: object,
+    new: object,
+    confirm: object,
+    keep_session: str | None = None,
 ) -> None:
     """Set a new password after checking the current one.
 
-    Raises PermissionDenied (not the owner) or ValidationError. Signs out other
-    sessions and "remember me" cookies by bumping ``session_version``.
+    Raises PermissionDenied (not the owner) or ValidationError. Ends every
+    sign-in of the user but ``keep_session`` (the one changing it) and revokes
+    all the user's API tokens.
     """
     if actor is None or actor.id != user.id:
         raise PermissionDenied("You can only change your own password.")
@@ -253,27 +323,34 @@ def change_password(
         user.password_hash or _DUMMY_HASH, current
     ):
         errors["current_password"] = "Current password is not correct."
-    secret = _check_password(errors, new, field="new_password")
+    secret = _check_password(
+        errors, new, field="new_password", personal=_personal_of(user)
+    )
     if "new_password" not in errors and new != confirm:
         errors["confirm_password"] = "The two new passwords do not match."
     raise_if(errors)
-    _store_password(user, secret)
+    _store_password(user, secret, keep_session)
 
 
 def set_password(user: User, password: object) -> None:
     """Set a password without the current one (``flask --app forum users
-    set-password``); signs out the user's sessions. Raises ValidationError."""
+    set-password``); ends all the user's sign-ins and revokes their API tokens.
+    Raises ValidationError."""
     errors: dict[str, str] = {}
-    secret = _check_password(errors, password)
+    secret = _check_password(errors, password, personal=_personal_of(user))
     raise_if(errors)
-    _store_password(user, secret)
+    _store_password(user, secret, None)
 
 
-def _store_password(user: User, secret: str) -> None:
-    """Save a checked password and sign out every session and "remember me"
-    cookie made with the old one."""
+def _personal_of(user: User) -> tuple[object, ...]:
+    return (user.username, user.email, user.display_name)
+
+
+def _store_password(user: User, secret: str, keep_session: str | None) -> None:
+    """Save a checked password; end the other sign-ins and the API tokens made
+    with the old one."""
     user.password_hash = hash_password(secret)
-    user.session_version += 1
+    sessions.end_access(user, keep=keep_session)
     db.session.commit()
 
 

@@ -2,10 +2,19 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
-from forum.services import users
+from forum.models import User
+from forum.services import sessions, users
 from forum.services.errors import Conflict, ValidationError
 from forum.views.forms import LoginForm, SignupForm, apply_errors
 
@@ -28,6 +37,14 @@ def _next_or_home() -> str:
     return safe_next(request.args.get("next")) or url_for("questions.index")
 
 
+def sign_in(user: User, remember: bool = False) -> None:
+    """Start a server-side sign-in in a fresh session: nothing from before the
+    log-in (its CSRF token included) carries over, against session fixation."""
+    session.clear()
+    sessions.start_session(user, remember)
+    login_user(user, remember=remember)
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     """Create an account, then sign in."""
@@ -44,7 +61,7 @@ def signup():
             return render_template(
                 "auth/signup.html", form=form, next=safe_next(request.args.get("next"))
             ), error.status
-        login_user(user)
+        sign_in(user)
         flash(f"Welcome, {user.username}! Your account is ready.", "success")
         return redirect(_next_or_home())
     return render_template(
@@ -65,7 +82,7 @@ def login():
             return render_template(
                 "auth/login.html", form=form, next=safe_next(request.args.get("next"))
             ), 401
-        login_user(user, remember=bool(form.remember.data))
+        sign_in(user, remember=bool(form.remember.data))
         flash("You are logged in.", "success")
         return redirect(_next_or_home())
     return render_template(
@@ -75,7 +92,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out (POST only, with CSRF)."""
+    """Log out (POST only, with CSRF): the sign-in ends on the server too, so
+    copies of its cookies stop working."""
+    if current_user.is_authenticated:
+        sessions.end_session(sessions.current_key(current_user))
     logout_user()
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("questions.index"))

@@ -5,16 +5,16 @@ from functools import partial
 from flask import (
     Blueprint,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user
-from flask_login.config import COOKIE_NAME
+from flask_login import current_user, login_required
 
 from forum.models import User, utcnow
-from forum.services import questions, reputation, users
+from forum.services import questions, reputation, sessions, tokens, users
 from forum.views.charts import reputation_chart
 from forum.views.forms import PasswordForm, ProfileForm, form_page
 from forum.views.helpers import page_arg, viewer
@@ -107,13 +107,29 @@ def password():
             form.current_password.data,
             form.new_password.data,
             form.confirm_password.data,
+            keep_session=sessions.current_key(current_user),
         )
-        # The session id carries the new session version: log in again to keep
-        # this session (and renew "remember me" if this browser had it).
-        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
-        login_user(user, remember=cookie in request.cookies)
         return profile_url(user)
 
     page = partial(render_template, "users/password.html", form=form)
-    done = "Password changed. Your other devices have been signed out."
+    done = (
+        "Password changed. Your other devices have been signed out "
+        "and your API tokens revoked."
+    )
     return form_page(form, page, save, done)
+
+
+@bp.get("/users/tokens")
+@login_required
+def api_tokens():
+    """One's live API tokens (never their secrets), each with a revoke button."""
+    return render_template("users/tokens.html", tokens=tokens.list_tokens(viewer()))
+
+
+@bp.post("/users/tokens/<int(max=2147483647):token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of one's API tokens (404 for anyone else's)."""
+    tokens.revoke_token_by_id(viewer(), token_id)
+    flash("The token was revoked.", "success")
+    return redirect(url_for("users.api_tokens"))

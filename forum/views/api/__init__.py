@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from forum.extensions import csrf
 from forum.services import tokens
+from forum.services.errors import AuthenticationRequired
 from forum.views.errors import json_error
 
 bp = Blueprint("api", __name__)
@@ -38,13 +39,10 @@ def check_credentials_and_csrf():
 
     if "Authorization" in request.headers:
         raw = bearer_token()
-        user = tokens.user_for_token(raw) if raw else None
-        if user is None:
-            return json_error(
-                401,
-                "The Authorization header must carry a valid Bearer token.",
-                "invalid_token",
-            )
+        try:
+            user = tokens.check_token(raw).user
+        except AuthenticationRequired as error:
+            return json_error(401, error.message, "invalid_token")
         g.api_token = raw
         # The token says who this is, even if a session cookie came along too.
         # (Flask-Login keeps the request's user in g._login_user.)

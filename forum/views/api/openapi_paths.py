@@ -144,6 +144,14 @@ def account_paths(config: Mapping[str, Any]) -> dict:
             ),
         },
         "/tokens": {
+            "get": operation(
+                "List my tokens",
+                "tokens",
+                (200, ref("TokenList"), "Unrevoked, unexpired tokens, newest first."),
+                errors=(401,),
+                auth=True,
+                description="Never returns a token's secret.",
+            ),
             "post": operation(
                 "Get a bearer token",
                 "tokens",
@@ -153,9 +161,28 @@ def account_paths(config: Mapping[str, Any]) -> dict:
                     {
                         "username": {**TEXT, "description": "Username or email."},
                         "password": TEXT,
+                        "name": {
+                            **TEXT,
+                            "maxLength": config["API_TOKEN_NAME_MAX_LENGTH"],
+                            "description": "An optional label for the token list.",
+                        },
                     },
                     ("username", "password"),
                 ),
+                description=f"The token expires {config['API_TOKEN_DAYS']} days "
+                "after it is issued; an expired one is refused with 401 "
+                "invalid_token. A password change revokes all the user's tokens.",
+            ),
+        },
+        "/tokens/{token_id}": {
+            "delete": operation(
+                "Revoke one of my tokens",
+                "tokens",
+                (204, None, "Revoked."),
+                errors=(401, 404),
+                params=("TokenId",),
+                auth=True,
+                description="404 for another user's token, or one already revoked.",
             ),
         },
         "/tokens/current": {

@@ -208,7 +208,27 @@ RESOURCES = {
             ),
         }
     ),
-    "Token": _object({"token": {"type": "string", "description": "Shown once."}}),
+    "TokenInfo": _object(
+        {
+            "id": ID_SCHEMA,
+            "name": {"type": "string", "description": "The label given, or empty."},
+            "created_at": TIME,
+            "expires_at": TIME,
+            "last_used_at": nullable(
+                "string",
+                format="date-time",
+                description="Noted at most every few minutes; null if never used.",
+            ),
+        },
+        description="A token's description; never its secret.",
+    ),
+    "Token": {
+        "allOf": [
+            _object({"token": {"type": "string", "description": "Shown once."}}),
+            ref("TokenInfo"),
+        ]
+    },
+    "TokenList": _object({"items": {"type": "array", "items": ref("TokenInfo")}}),
     "VoteResult": _object({"score": INTEGER, "my_vote": VOTE}),
     "SearchHit": _object(
         {
@@ -314,6 +334,7 @@ def parameters(config: Mapping[str, Any]) -> dict:
         "PostId": _id_param("post_id", "question or answer"),
         "QuestionId": _id_param("question_id", "question"),
         "UserId": _id_param("user_id", "user"),
+        "TokenId": _id_param("token_id", "token"),
         "Page": {
             "name": "page",
             "in": "query",

@@ -5,7 +5,16 @@ List serialisers fetch the caller's votes in one query, never one per item.
 
 from typing import Any
 
-from forum.models import Answer, Comment, Question, ReputationEvent, Revision, Tag, User
+from forum.models import (
+    Answer,
+    ApiToken,
+    Comment,
+    Question,
+    ReputationEvent,
+    Revision,
+    Tag,
+    User,
+)
 from forum.search import Hit
 from forum.services import badges, privileges, questions, voting
 from forum.services.pagination import Page
@@ -55,6 +64,17 @@ def user(user: User, viewer: User | None, badge_counts: dict | None = None) -> d
     if viewer is not None and (viewer.id == user.id or viewer.is_staff):
         data["email"] = user.email
     return data
+
+
+def token(t: ApiToken) -> dict:
+    """An API token's description; its secret is never serialised here."""
+    return {
+        "id": t.id,
+        "name": t.name,
+        "created_at": isoformat(t.created_at),
+        "expires_at": isoformat(t.expires_at),
+        "last_used_at": isoformat(t.last_used_at) if t.last_used_at else None,
+    }
 
 
 def users_page(result: Page, viewer: User | None) -> dict:

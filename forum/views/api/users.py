@@ -44,9 +44,23 @@ def list_reputation(user_id: int):
 @bp.post("/tokens")
 def create_token():
     """Exchange a username (or email) and password for a bearer token."""
-    login, password = require_text(json_body(), "username", "password")
-    raw, _token = tokens.create_token(login, password)
-    return {"token": raw}, 201
+    body = json_body()
+    login, password = require_text(body, "username", "password")
+    raw, token = tokens.create_token(login, password, body.get("name"))
+    return {"token": raw, **out.token(token)}, 201
+
+
+@bp.get("/tokens")
+def list_tokens():
+    """The caller's live tokens (never their secrets), newest first."""
+    return {"items": [out.token(t) for t in tokens.list_tokens(actor())]}
+
+
+@bp.delete(f"/tokens/<{ID}:token_id>")
+def revoke_token_by_id(token_id: int):
+    """Revoke one of the caller's tokens."""
+    tokens.revoke_token_by_id(actor(), token_id)
+    return "", 204
 
 
 @bp.delete("/tokens/current")
