@@ -3,13 +3,16 @@ Retry-After and a message, on pages and in the API, counted together; per
 account and per address; tiers by reputation; staff exempt; failed log-ins."""
 
 import itertools
+import re
 import time
 import uuid
 
 import pytest
 
+from forum.config import DefaultConfig
 from forum.extensions import db
 from forum.search import close_searchers
+from forum.views.limits import LIMITED, WRITES
 from tests.factories import PASSWORD, make_question, make_user
 from tests.helpers import API, assert_error, bearer, canonical, make_app, reset_database
 
@@ -236,6 +239,30 @@ def test_refusals_that_save_nothing_do_not_count(client, auth):
         assert bad.status_code == 422
     assert ask_page(auth, client, None, None).status_code == 302
     assert_page_429(ask_page(auth, client, None, None))
+
+
+def test_every_limited_api_operation_documents_429(app, client):
+    """The OpenAPI document lists 429 (with Retry-After) on exactly the API
+    operations under a limit, and every limited action has its routes."""
+    document = client.get(f"{API}/openapi.json").json
+    limited = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in LIMITED and rule.rule.startswith(API + "/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(API) :])
+            methods = {"GET"} if LIMITED[rule.endpoint] == ("search",) else WRITES
+            limited |= {(path, m.lower()) for m in rule.methods & set(methods)}
+    documented = {
+        (path, method)
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+        if "429" in op["responses"]
+    }
+    assert documented == limited
+    too_many = document["components"]["responses"]["TooManyRequests"]
+    assert "Retry-After" in too_many["headers"]
+    actions = {action for actions in LIMITED.values() for action in actions}
+    assert actions == set(LIMITS)
+    assert actions == set(DefaultConfig.RATE_LIMITS) - {"flag"}  # no flag route yet
 
 
 # -- tiers, staff, accounts and addresses --------------------------------------
