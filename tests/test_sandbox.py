@@ -2,8 +2,11 @@
 links and no images in questions, answers, edits and comments (422 on pages
 and in the API); staff and accounts with the reputation are free of it."""
 
+from datetime import timedelta
+
 import pytest
 
+from forum.extensions import db
 from forum.models import Answer, Comment, Question
 from tests.factories import make_comment, make_question, make_user
 from tests.helpers import API, assert_error, bearer, canonical, count, fresh
@@ -148,3 +151,91 @@ def test_the_thresholds_are_settings(app, client):
     app.config["SANDBOX_REPUTATION"] = 1
     response = client.post(f"{API}/questions", json=body, headers=headers)
     assert response.status_code == 201
+
+
+# -- the same text twice --------------------------------------------------------
+
+REPEATED = "Restart the print spooler service, then clear the queue folder."
+
+
+def ask(client, headers, body=REPEATED):
+    data = {"title": "Spooler stops after the update", "body": body, "tags": "printer"}
+    return client.post(f"{API}/questions", json=data, headers=headers)
+
+
+def test_the_same_question_twice_is_refused(client, auth):
+    user = make_user()
+    headers = bearer(client, user)
+    assert ask(client, headers).status_code == 201
+    error = assert_error(ask(client, headers), 422, "validation_failed")
+    assert (
+        "already posted this same text in the last 10 minutes"
+        in (error["fields"]["body"])
+    )
+    auth.login(user.username)
+    data = {"title": "Spooler stops after the update", "body": REPEATED, "tags": "x"}
+    page = auth.post("/questions/ask", data, token_from="/questions/ask")
+    assert page.status_code == 422
+    assert "already posted this same text" in page.get_data(as_text=True)
+    assert count(Question) == 1
+
+
+def test_an_answer_repeating_a_post_is_refused(client, auth):
+    user = make_user()
+    first, second = make_question(), make_question()
+    headers = bearer(client, user)
+    url = f"{API}/questions/{first.id}/answers"
+    assert client.post(url, json={"body": REPEATED}, headers=headers).status_code == 201
+    url = f"{API}/questions/{second.id}/answers"
+    assert_error(client.post(url, json={"body": REPEATED}, headers=headers), 422)
+    auth.login(user.username)
+    page = auth.post(
+        f"/questions/{second.id}/answers",
+        {"body": REPEATED},
+        token_from=canonical(second),
+    )
+    assert page.status_code == 422
+    # A question's body counts too: the same text as an answer and a question.
+    assert_error(ask(client, headers), 422)
+    assert count(Answer) == 1
+
+
+def test_the_same_comment_twice_is_refused(client, auth):
+    user = make_user()
+    first, second = make_question(user), make_question(user)
+    make_comment(first, user, body=REPEATED)
+    headers = bearer(client, user)
+    url = f"{API}/posts/{second.id}/comments"
+    error = assert_error(
+        client.post(url, json={"body": REPEATED}, headers=headers), 422
+    )
+    assert "same comment" in error["fields"]["body"]
+    auth.login(user.username)
+    page = auth.post(
+        f"/posts/{second.id}/comments", {"body": REPEATED}, token_from=canonical(second)
+    )
+    assert page.status_code == 422 and "same comment" in page.get_data(as_text=True)
+    assert count(Comment) == 1
+
+
+def test_others_and_later_posts_may_repeat_it(client):
+    user, other = make_user(), make_user()
+    question = make_question(user, body=REPEATED)
+    assert ask(client, bearer(client, other)).status_code == 201
+    headers = bearer(client, user)
+    assert_error(ask(client, headers), 422)
+    # Eleven minutes later (the window is ten).
+    row = fresh(Question, question.id)
+    row.created_at = row.created_at - timedelta(seconds=601)
+    db.session.commit()
+    assert ask(client, headers).status_code == 201
+
+
+def test_staff_and_a_zero_window_are_exempt(app, client):
+    staff = make_user(staff=True)
+    make_question(staff, body=REPEATED)
+    assert ask(client, bearer(client, staff)).status_code == 201
+    user = make_user()
+    make_question(user, body=REPEATED)
+    app.config["DUPLICATE_POST_SECONDS"] = 0
+    assert ask(client, bearer(client, user)).status_code == 201

@@ -25,7 +25,8 @@ def _check_body(body: object) -> str:
 
 def add_comment(author: User | None, post: Post, body: object) -> Comment:
     """Comment on a live post (COMMENT_MIN_LENGTH-COMMENT_MAX_LENGTH characters,
-    within the sandbox's links and images).
+    within the sandbox's links and images, not one the author posted within
+    DUPLICATE_POST_SECONDS).
 
     Raises AuthenticationRequired, PermissionDenied or ValidationError.
     """
@@ -39,6 +40,7 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
         privileges.require(author, "comment")
     text = _check_body(body)
     sandbox.check_links(author, text)
+    sandbox.check_repeat(author, text, Comment)
     comment = Comment(
         post=post,
         owner=author,

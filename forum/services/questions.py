@@ -89,7 +89,8 @@ def ask_question(
 
     Rules: title within TITLE_MIN_LENGTH-TITLE_MAX_LENGTH characters, body within
     BODY_MIN_LENGTH-BODY_MAX_LENGTH, TAGS_MIN-TAGS_MAX valid tags (unknown tags
-    are created), the new-user sandbox's links and images (services.sandbox).
+    are created), the new-user sandbox's links and images, and no body the
+    author posted within DUPLICATE_POST_SECONDS (services.sandbox).
     Raises AuthenticationRequired or ValidationError.
     """
     if author is None:
@@ -99,6 +100,7 @@ def ask_question(
     names = parse_tags(errors, tags)
     raise_if(errors)
     sandbox.check_links(author, body_text)
+    sandbox.check_repeat(author, body_text, Post)
     now = utcnow()
     question = Question(
         owner=author,

@@ -2,12 +2,16 @@
 and no text posted twice in a row (DUPLICATE_POST_SECONDS). Staff are exempt.
 """
 
+import math
+from datetime import timedelta
 from html.parser import HTMLParser
 
 from flask import current_app
+from sqlalchemy import select
 
+from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import User
+from forum.models import Comment, Post, User, utcnow
 from forum.services.errors import ValidationError
 
 
@@ -68,3 +72,30 @@ def check_links(user: User, text: str, field: str = "body") -> None:
     problem = sandbox_problem(user, text)
     if problem:
         raise ValidationError({field: problem})
+
+
+def check_repeat(user: User, text: str, model: type[Post] | type[Comment]) -> None:
+    """Refuse ``text`` when the user posted the same text (a question or answer
+    for posts, a comment for comments) within DUPLICATE_POST_SECONDS (422)."""
+    seconds = current_app.config["DUPLICATE_POST_SECONDS"]
+    if not seconds or user.is_staff:
+        return
+    since = utcnow() - timedelta(seconds=seconds)
+    earlier = db.session.scalar(
+        select(model.id)
+        .where(
+            model.owner_id == user.id,
+            model.created_at >= since,
+            model.body_markdown == text,
+        )
+        .limit(1)
+    )
+    if earlier is not None:
+        what = "comment" if model is Comment else "text"
+        minutes = math.ceil(seconds / 60)
+        raise ValidationError(
+            {
+                "body": f"You already posted this same {what} in the last "
+                f"{minutes} minutes; write something new instead of repeating it."
+            }
+        )
