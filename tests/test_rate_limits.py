@@ -453,8 +453,21 @@ def test_limits_off_when_disabled(tmp_path):
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
-def test_redis_storage_counts_across_apps(tmp_path):
-    """Two apps (two workers) on one Redis share the counts; keys are cleaned."""
+def test_unreachable_redis_falls_back_to_memory(tmp_path):
+    """With Redis down, requests are still served and still limited."""
+    dead = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    app = limited_app(tmp_path / "dead", RATELIMIT_STORAGE_URL=dead)
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/search?q=printer").status_code == 200
+    assert_page_429(client.get("/search?q=printer"))
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_redis_storage_counts_across_apps(tmp_path, monkeypatch):
+    """Two apps (two workers) on one Redis share the counts; keys are cleaned.
+    The first finds Redis through FORUM_RATELIMIT_STORAGE_URL."""
     redis = pytest.importorskip("redis")
     server = redis.Redis.from_url(REDIS_URL)
     try:
@@ -462,9 +475,12 @@ def test_redis_storage_counts_across_apps(tmp_path):
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not reachable at 127.0.0.1:6379")
     prefix = f"forum-test-{uuid.uuid4().hex}"
-    settings = {"RATELIMIT_STORAGE_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
-    first = limited_app(tmp_path / "one", **settings)
-    second = limited_app(tmp_path / "two", **settings)
+    monkeypatch.setenv("FORUM_RATELIMIT_STORAGE_URL", REDIS_URL)
+    first = limited_app(tmp_path / "one", RATELIMIT_KEY_PREFIX=prefix)
+    monkeypatch.delenv("FORUM_RATELIMIT_STORAGE_URL")
+    second = limited_app(
+        tmp_path / "two", RATELIMIT_STORAGE_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix
+    )
     try:
         for worker in (first, second, first):
             response = worker.test_client().get("/search?q=printer")

@@ -214,6 +214,8 @@ def register(app: Flask) -> None:
         strategy=config["RATELIMIT_STRATEGY"],
         key_prefix=config["RATELIMIT_KEY_PREFIX"],
         enabled=config["RATELIMIT_ENABLED"],
+        # Redis down: keep limiting in each process's memory, not fail requests.
+        in_memory_fallback_enabled=True,
     )
     limiter.init_app(app)
     app.extensions[LIMITER] = limiter
