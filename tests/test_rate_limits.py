@@ -3,6 +3,7 @@ Retry-After and a message, on pages and in the API, counted together; per
 account and per address; tiers by reputation; staff exempt; failed log-ins."""
 
 import itertools
+import json
 import re
 import time
 import uuid
@@ -408,6 +409,19 @@ def test_failed_logins_per_address_block_that_address_only(client):
     assert (
         token_api(client, people[4].username, PASSWORD, "10.0.0.2").status_code == 201
     )
+
+
+def test_a_body_without_content_type_is_counted_too(client):
+    """The API reads JSON whatever the Content-Type; so does the limit."""
+    user = make_user()
+    db.session.commit()
+    body = json.dumps({"username": user.username, "password": "wrong"})
+    for addr in ("10.0.0.1", "10.0.0.2"):
+        response = client.post(
+            f"{API}/tokens", data=body, environ_base={"REMOTE_ADDR": addr}
+        )
+        assert response.status_code == 401
+    assert_api_429(token_api(client, user.username, PASSWORD, "10.0.0.3"))
 
 
 def test_unknown_names_count_as_accounts_too(client):

@@ -78,8 +78,9 @@ def _viewer():
 def _named_account() -> str | None:
     """The account a log-in or token request names (looked up once a request)."""
     if "_limit_login_key" not in g:
-        if request.is_json or request.path.startswith("/api/"):
-            body = request.get_json(silent=True)
+        if request.path.startswith("/api/"):
+            # As the API reads bodies: JSON whatever the Content-Type says.
+            body = request.get_json(force=True, silent=True)
             login = body.get("username") if isinstance(body, dict) else None
         else:
             login = request.form.get("login")
