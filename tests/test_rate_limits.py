@@ -320,7 +320,8 @@ def test_address_limit_counts_every_account_on_it(client):
     assert signup("10.0.0.1").status_code == 201
     assert signup("10.0.0.1").status_code == 201
     message = assert_api_429(signup("10.0.0.1"))
-    assert "from your address" in message
+    assert message.startswith("Too many accounts were created from your address")
+    assert "(at most 2 per minute)" in message
     assert signup("10.0.0.2").status_code == 201
 
 

@@ -58,7 +58,7 @@ WRITES = ["POST", "PUT", "PATCH"]
 # What a refusal says, per action.
 DOING = {
     "login_failure": "Too many failed log-ins",
-    "signup": "Too many accounts were created from your address",
+    "signup": "Too many accounts were created",
     "token": "Too many API tokens were requested",
     "preview": "Too many previews",
     "search": "Too many searches",
@@ -78,7 +78,7 @@ def _viewer():
 def _named_account() -> str | None:
     """The account a log-in or token request names (looked up once a request)."""
     if "_limit_login_key" not in g:
-        if request.path.startswith("/api/"):
+        if wants_json():
             # As the API reads bodies: JSON whatever the Content-Type says.
             body = request.get_json(force=True, silent=True)
             login = body.get("username") if isinstance(body, dict) else None
