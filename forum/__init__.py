@@ -21,6 +21,7 @@ from forum.views import (
     guards,
     headers,
     helpers,
+    limits,
     posts,
     questions,
     tags,
@@ -52,6 +53,7 @@ def create_app(
     register_json(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_error_handlers(app)
     register_http_caching(app)
     register_headers(app)
@@ -130,6 +132,11 @@ def register_blueprints(app: Flask) -> None:
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+
+
+def register_rate_limits(app: Flask) -> None:
+    """Flask-Limiter's counts on the routes that write or cost (RATE_LIMITS)."""
+    limits.register(app)
 
 
 def register_http_caching(app: Flask) -> None:

@@ -193,3 +193,94 @@ class DefaultConfig:
     # it reached this many matches, and ranks those; the total shown is then
     # "about" its extrapolation. 0: score every match.
     SEARCH_SCAN_MATCHES = 1000
+
+    # Abuse limits (docs/operations.md, "Rate limits and abuse"). Counted by
+    # Flask-Limiter in RATELIMIT_STORAGE_URL: None keeps the counts in each
+    # process's memory; several workers or hosts share a Redis URL such as
+    # "redis://127.0.0.1:6379/0" (FORUM_RATELIMIT_STORAGE_URL).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URL = None
+    # Redis keys start with this, so several sites can share one database.
+    RATELIMIT_KEY_PREFIX = "forum"
+    # "fixed-window" (cheapest; a window starts at its first hit) or
+    # "moving-window" (exact, one stored entry per hit).
+    RATELIMIT_STRATEGY = "fixed-window"
+    # The account tier of each action's limits: under "established" reputation
+    # an account is "new" (Stack Exchange's 125), from "trusted" on it is
+    # "trusted". Staff have no limits.
+    RATE_LIMIT_TIERS = {"established": 125, "trusted": 1000}
+    # Per action: the limit per account for each tier ("new", "established",
+    # "trusted"; "account" when the tier is unknown or the same for all) and
+    # per client address ("address"), in the limits library's syntax
+    # ("1 per 40 minutes; 10 per day"). A missing key sets no limit of that
+    # kind. Content and votes count only what was saved; preview and search
+    # count every request; "login_failure" counts wrong passwords (the log-in
+    # page and token requests together).
+    RATE_LIMITS = {
+        "login_failure": {
+            # An account's password guesses; short windows, so an owner locked
+            # out by someone else's guesses waits minutes, not hours.
+            "account": "5 per 5 minutes; 20 per hour",
+            # Looser: many people can share one address (offices, NAT).
+            "address": "30 per 10 minutes",
+        },
+        "signup": {"address": "5 per hour; 20 per day"},
+        "token": {"account": "10 per hour", "address": "30 per hour"},
+        "preview": {
+            "new": "30 per minute",
+            "established": "60 per minute",
+            "trusted": "120 per minute",
+            "address": "60 per minute",
+        },
+        "search": {
+            "new": "30 per minute",
+            "established": "60 per minute",
+            "trusted": "120 per minute",
+            "address": "60 per minute; 2000 per day",
+        },
+        "ask": {
+            "new": "1 per 40 minutes",
+            "established": "6 per hour; 50 per day",
+            "trusted": "20 per hour; 100 per day",
+            "address": "10 per hour; 50 per day",
+        },
+        "answer": {
+            "new": "1 per 3 minutes; 20 per day",
+            "established": "2 per minute; 100 per day",
+            "trusted": "6 per minute; 300 per day",
+            "address": "30 per hour; 300 per day",
+        },
+        "comment": {
+            "new": "1 per 15 seconds; 50 per day",
+            "established": "4 per minute; 200 per day",
+            "trusted": "10 per minute; 500 per day",
+            "address": "60 per hour; 500 per day",
+        },
+        "edit": {
+            "new": "10 per hour; 50 per day",
+            "established": "60 per hour; 300 per day",
+            "trusted": "120 per hour; 1000 per day",
+            "address": "120 per hour; 1000 per day",
+        },
+        "vote": {
+            "new": "10 per minute; 40 per day",
+            "established": "20 per minute; 60 per day",
+            "trusted": "30 per minute; 100 per day",
+            "address": "60 per minute; 500 per day",
+        },
+        # For the flag route when there is one (forum/views/limits.py, LIMITED).
+        "flag": {
+            "new": "10 per day",
+            "established": "50 per day",
+            "trusted": "100 per day",
+            "address": "200 per day",
+        },
+    }
+
+    # The new-user sandbox: below this reputation (staff excepted) a post,
+    # an edit or a comment may hold at most SANDBOX_MAX_LINKS links and no image.
+    SANDBOX_REPUTATION = 10
+    SANDBOX_MAX_LINKS = 2
+    # The same question, answer or comment text posted again by its author
+    # within this many seconds is refused (0: never).
+    DUPLICATE_POST_SECONDS = 600

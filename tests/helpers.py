@@ -117,6 +117,9 @@ def make_app(tmp_path, **overrides):
         # checks the caches themselves).
         "LIST_COUNT_CACHE_SECONDS": 0,
         "RELATED_CACHE_SECONDS": 0,
+        # Rate limits would refuse the suite's bursts; tests/test_rate_limits.py
+        # turns them on with small limits.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     if not TEST_DATABASE_URL and "DATABASE_URL" not in overrides:

@@ -228,6 +228,7 @@ def test_history_shows_word_diff(client, auth):
 
 def test_history_escapes_plain_text(client):
     question = make_question(
+        make_user(reputation=10),  # past the sandbox: its image reaches the page
         title="Title with <script>alert(1)</script> in it",
         body="Body with <img src=x onerror=alert(1)> markup in it, plain text.",
     )

@@ -54,7 +54,8 @@ def child_ask(user_id: str, count: str, go_file: str) -> None:
             questions.ask_question(
                 author,
                 f"Kumquat {os.getpid()} number {n} jams the printer",
-                "The printer jams on every kumquat envelope since the update.",
+                # Each body differs: the same text twice is refused.
+                f"The printer jams on every kumquat envelope, case {n}.",
                 "printer",
             )
 

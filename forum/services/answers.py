@@ -7,8 +7,8 @@ from sqlalchemy import update
 from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Answer, Question, Revision, User, utcnow
-from forum.services import indexing, permissions
+from forum.models import Answer, Post, Question, Revision, User, utcnow
+from forum.services import indexing, permissions, sandbox
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -30,7 +30,8 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
 
     Raises AuthenticationRequired, NotFound (deleted question), PermissionDenied
     (closed or locked question) or ValidationError (ANSWER_MIN_LENGTH-ANSWER_MAX_LENGTH
-    characters).
+    characters; the sandbox's links and images; not a body the author posted
+    within DUPLICATE_POST_SECONDS).
     """
     if author is None:
         raise AuthenticationRequired("Log in to answer.")
@@ -42,6 +43,8 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     errors: dict[str, str] = {}
     text = check_answer_body(errors, body)
     raise_if(errors)
+    sandbox.check_links(author, text)
+    sandbox.check_repeat(author, text, Post)
     now = utcnow()
     answer = Answer(
         owner=author,

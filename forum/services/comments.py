@@ -4,7 +4,7 @@ from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Comment, Post, User, utcnow
-from forum.services import indexing, permissions, privileges
+from forum.services import indexing, permissions, privileges, sandbox
 from forum.services.errors import AuthenticationRequired, NotFound, PermissionDenied
 from forum.services.validation import clean_text, limit, raise_if
 
@@ -24,7 +24,9 @@ def _check_body(body: object) -> str:
 
 
 def add_comment(author: User | None, post: Post, body: object) -> Comment:
-    """Comment on a live post (COMMENT_MIN_LENGTH-COMMENT_MAX_LENGTH characters).
+    """Comment on a live post (COMMENT_MIN_LENGTH-COMMENT_MAX_LENGTH characters,
+    within the sandbox's links and images, not one the author posted within
+    DUPLICATE_POST_SECONDS).
 
     Raises AuthenticationRequired, PermissionDenied or ValidationError.
     """
@@ -37,6 +39,8 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
             raise PermissionDenied("This question is locked; comments are closed.")
         privileges.require(author, "comment")
     text = _check_body(body)
+    sandbox.check_links(author, text)
+    sandbox.check_repeat(author, text, Comment)
     comment = Comment(
         post=post,
         owner=author,
@@ -74,9 +78,10 @@ def edit_comment(actor: User | None, comment: Comment, body: object) -> Comment:
 
     Raises PermissionDenied or ValidationError.
     """
-    if not permissions.can_edit_comment(actor, comment):
+    if actor is None or not permissions.can_edit_comment(actor, comment):
         raise PermissionDenied("You can only edit your own comments.")
     text = _check_body(body)
+    sandbox.check_links(actor, text)
     comment.body_markdown = text
     comment.body_html = str(render_markdown(text))
     comment.last_edited_at = utcnow()

@@ -12,7 +12,14 @@ from forum import signals
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Answer, Post, Question, Revision, User, Vote, utcnow
-from forum.services import indexing, permissions, privileges, reputation, voting
+from forum.services import (
+    indexing,
+    permissions,
+    privileges,
+    reputation,
+    sandbox,
+    voting,
+)
 from forum.services.answers import bump_answer_count, check_answer_body
 from forum.services.errors import (
     AuthenticationRequired,
@@ -49,8 +56,9 @@ def edit_post(
     Owners edit their posts; staff and the "edit" privilege edit any; the
     "retag" privilege changes a question's tags only. Titles and tags belong to
     questions; lengths as for asking and answering, a summary within
-    EDIT_SUMMARY_MAX_LENGTH. Raises AuthenticationRequired, PermissionDenied or
-    ValidationError (also when the edit changes nothing).
+    EDIT_SUMMARY_MAX_LENGTH; a new body within the sandbox's links and images.
+    Raises AuthenticationRequired, PermissionDenied or ValidationError (also
+    when the edit changes nothing).
     """
     if actor is None:
         raise AuthenticationRequired("Log in to edit.")
@@ -70,6 +78,8 @@ def edit_post(
         raise ValidationError(
             {"body": "Your edit changes nothing; change the text before saving."}
         )
+    if edit.body != post.body_markdown:
+        sandbox.check_links(actor, edit.body)
     now = utcnow()
     _apply_edit(post, edit, now)
     revision = _add_revision(post, actor, edit, now)

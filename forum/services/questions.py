@@ -27,7 +27,7 @@ from forum.models import (
     post_tag,
     utcnow,
 )
-from forum.services import indexing, permissions
+from forum.services import indexing, permissions, sandbox
 from forum.services.errors import AuthenticationRequired, BadRequest, NotFound
 from forum.services.pagination import Page, paginate
 from forum.services.tags import TAG_RE, get_or_create_tags, parse_tags
@@ -89,7 +89,9 @@ def ask_question(
 
     Rules: title within TITLE_MIN_LENGTH-TITLE_MAX_LENGTH characters, body within
     BODY_MIN_LENGTH-BODY_MAX_LENGTH, TAGS_MIN-TAGS_MAX valid tags (unknown tags
-    are created). Raises AuthenticationRequired or ValidationError.
+    are created), the new-user sandbox's links and images, and no body the
+    author posted within DUPLICATE_POST_SECONDS (services.sandbox).
+    Raises AuthenticationRequired or ValidationError.
     """
     if author is None:
         raise AuthenticationRequired("Log in to ask a question.")
@@ -97,6 +99,8 @@ def ask_question(
     title_text, body_text = check_title_body(errors, title, body)
     names = parse_tags(errors, tags)
     raise_if(errors)
+    sandbox.check_links(author, body_text)
+    sandbox.check_repeat(author, body_text, Post)
     now = utcnow()
     question = Question(
         owner=author,

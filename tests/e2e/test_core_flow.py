@@ -111,7 +111,7 @@ def test_sign_up_ask_answer_comment_edit(live_server, page):
 
 def test_posted_script_does_not_run(live_server, page):
     base = live_server
-    make_user(username="mallory")
+    make_user(username="mallory", reputation=10)  # past the sandbox's image rule
     log_in(page, base, "mallory")
     page.goto(f"{base}/questions/ask")
     page.get_by_label("Title", exact=True).fill(

@@ -10,6 +10,7 @@ from flask import current_app
 
 from forum.views.api import bp
 from forum.views.api.openapi_paths import (
+    RATE_LIMITED,
     account_paths,
     json_response,
     operation,
@@ -98,7 +99,7 @@ def _list_paths() -> dict:
                 "Search questions and answers",
                 "search",
                 (200, ref("SearchHitList"), "Hits; total may be an estimate."),
-                errors=(400,),
+                errors=(400, RATE_LIMITED),
                 params=("SearchQuery", "SearchSort", "Page", "SearchPerPage"),
             ),
         },
@@ -111,7 +112,7 @@ def _list_paths() -> dict:
                     ref("SimilarQuestionList"),
                     f"At most {SIMILAR_MAX}, most similar first.",
                 ),
-                errors=(400,),
+                errors=(400, RATE_LIMITED),
                 params=(
                     query_param(
                         "title", TEXT, "The draft's title; empty: an empty list."

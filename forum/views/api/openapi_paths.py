@@ -12,6 +12,8 @@ from forum.services.questions import SORTS
 from forum.views.api.openapi_schemas import ERROR_NAMES, ID_SCHEMA, TEXT, ref
 
 WRITE_ERRORS = (400, 401, 413, 422)
+# Operations under a rate limit (forum/views/limits.py) also answer 429.
+RATE_LIMITED = 429
 
 
 def _param(name: str) -> dict:
@@ -111,7 +113,7 @@ def account_paths(config: Mapping[str, Any]) -> dict:
                 "Register",
                 "users",
                 (201, ref("User"), "The new user (with email)."),
-                errors=(400, 409, 413, 422),
+                errors=(400, 409, 413, 422, RATE_LIMITED),
                 body=_body(
                     {"username": TEXT, "email": TEXT, "password": TEXT},
                     ("username", "email", "password"),
@@ -156,7 +158,7 @@ def account_paths(config: Mapping[str, Any]) -> dict:
                 "Get a bearer token",
                 "tokens",
                 (201, ref("Token"), "A new token."),
-                errors=(400, 401, 413, 422),
+                errors=(400, 401, 413, 422, RATE_LIMITED),
                 body=_body(
                     {
                         "username": {**TEXT, "description": "Username or email."},
@@ -236,7 +238,7 @@ def question_paths(config: Mapping[str, Any]) -> dict:
                 "Ask a question",
                 "questions",
                 (201, ref("Question"), "The question; Location points at it."),
-                errors=WRITE_ERRORS,
+                errors=(*WRITE_ERRORS, RATE_LIMITED),
                 auth=True,
                 body=_body(
                     {
@@ -263,7 +265,7 @@ def question_paths(config: Mapping[str, Any]) -> dict:
                 "Answer a question",
                 "questions",
                 (201, ref("Answer"), "The answer."),
-                errors=(*WRITE_ERRORS, 403, 404),
+                errors=(*WRITE_ERRORS, 403, 404, RATE_LIMITED),
                 auth=True,
                 params=("QuestionId",),
                 body=_body({"body": {**TEXT, "description": answer}}, ("body",)),
@@ -298,7 +300,7 @@ def post_paths(config: Mapping[str, Any]) -> dict:
                 "Edit a question or answer",
                 "posts",
                 (200, {"oneOf": [ref("Question"), ref("Answer")]}, "The edited post."),
-                errors=(*WRITE_ERRORS, 403, 404),
+                errors=(*WRITE_ERRORS, 403, 404, RATE_LIMITED),
                 auth=True,
                 params=("PostId",),
                 body=_body(
@@ -343,7 +345,7 @@ def post_paths(config: Mapping[str, Any]) -> dict:
                 "Comment on a post",
                 "posts",
                 (201, ref("Comment"), "The comment."),
-                errors=(*WRITE_ERRORS, 403, 404),
+                errors=(*WRITE_ERRORS, 403, 404, RATE_LIMITED),
                 auth=True,
                 params=("PostId",),
                 body=_body({"body": {**TEXT, "description": comment}}, ("body",)),
@@ -354,7 +356,7 @@ def post_paths(config: Mapping[str, Any]) -> dict:
                 "Vote on a post",
                 "posts",
                 (200, ref("VoteResult"), "The new score."),
-                errors=(*WRITE_ERRORS, 403, 404),
+                errors=(*WRITE_ERRORS, 403, 404, RATE_LIMITED),
                 auth=True,
                 params=("PostId",),
                 body=_body(

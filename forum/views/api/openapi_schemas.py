@@ -380,6 +380,7 @@ ERROR_NAMES = {
     409: "Conflict",
     413: "PayloadTooLarge",
     422: "ValidationFailed",
+    429: "TooManyRequests",
 }
 
 
@@ -394,14 +395,23 @@ def error_responses(config: Mapping[str, Any]) -> dict:
         409: "Clashes with existing data (a taken username or email).",
         413: f"The body is over {size_text(config['MAX_CONTENT_LENGTH'])}.",
         422: "Valid JSON, invalid values: see error.fields.",
+        429: "Over a rate limit (per account or per client address; the "
+        "message says which and how long to wait).",
     }
-    return {
+    responses = {
         ERROR_NAMES[status]: {
             "description": description,
             "content": {"application/json": {"schema": ref("Error")}},
         }
         for status, description in descriptions.items()
     }
+    responses["TooManyRequests"]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds until the limit's window ends.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return responses
 
 
 SECURITY_SCHEMES = {
