@@ -129,6 +129,12 @@ class DefaultConfig:
     # Troubleshooter: how long a question must have waited for its first answer.
     BADGE_UNANSWERED_DAYS = 7
     BADGE_AWARDS_PER_PAGE = 50
+    # Serial voting (``flask votes audit``, daily): this many votes in one
+    # direction by one voter on one user's posts, cast within the last
+    # window, are reversed as one pattern.
+    SERIAL_VOTE_WINDOW_HOURS = 24
+    SERIAL_VOTE_THRESHOLD = 5
+    VOTE_AUDIT_PER_PAGE = 50
 
     # Search. Index updates run after commit: in a background thread per
     # process ("thread"), waited for by the committing thread ("sync", for
