@@ -30,9 +30,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from forum.extensions import db
-from forum.interchange import import_posts, import_related, sedump
+from forum.interchange import checks, import_posts, import_related, sedump
 from forum.interchange.report import FileStats, ImportReport
-from forum.markup import html_to_markdown, render_markdown
+from forum.markup import render_markdown
 from forum.models import (
     ImportRecord,
     Post,
@@ -304,20 +304,20 @@ class Importer:
 
     def user_row(self, row: dict, name: str, wanted: int, taken: set[str]) -> dict:
         """The ``user`` row of one Users.xml row."""
-        about = html_to_markdown(row.get("AboutMe") or "")
+        fields = checks.profile_fields(row, name, self.stats("Users.xml"))
         created = sedump.parse_time(row.get("CreationDate")) or self.now
         is_bot = sedump.parse_int(row.get("Id")) == sedump.COMMUNITY_ID
         return {
             "username": unique_username(name, taken),
-            "display_name": name[: current_app.config["DISPLAY_NAME_MAX_LENGTH"]],
+            "display_name": fields["display_name"],
             "email": None,
             "password_hash": None,
             "role": "user",
             "reputation": 1 if is_bot else wanted,
-            "about_markdown": about,
-            "about_html": str(render_markdown(about)),
-            "location": (row.get("Location") or "")[:100],
-            "website": (row.get("WebsiteUrl") or "")[:200],
+            "about_markdown": fields["about_markdown"],
+            "about_html": str(render_markdown(fields["about_markdown"])),
+            "location": fields["location"],
+            "website": fields["website"],
             "created_at": created,
             "session_version": 1,
         }

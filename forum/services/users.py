@@ -74,8 +74,9 @@ def _check_password(errors: dict[str, str], password: object, field="password") 
     return text
 
 
-def _check_website(errors: dict[str, str], website: object) -> str:
-    """An http(s) address within WEBSITE_MAX_LENGTH, or empty."""
+def check_website(errors: dict[str, str], website: object) -> str:
+    """An http(s) address within WEBSITE_MAX_LENGTH, or empty; what is wrong
+    goes into ``errors["website"]`` (profiles and imports share this)."""
     site = clean_text(
         errors, "website", website, max_len=limit("WEBSITE_MAX_LENGTH"), label="Website"
     )
@@ -223,7 +224,7 @@ def update_profile(
             label="Location",
         )
     if website is not None:
-        changes["website"] = _check_website(errors, website)
+        changes["website"] = check_website(errors, website)
     if email is not None:
         address = _check_email(errors, email)
         if "email" not in errors and email_taken(address, exclude_id=user.id):
