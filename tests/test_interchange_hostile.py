@@ -1,12 +1,16 @@
-"""Crafted dumps: imported profiles meet the profile form's rules."""
+"""Crafted dumps: imported profiles meet the profile form's rules, and a bad
+dump (encodings, DTDs, deep HTML, huge attributes) ends with a message and
+changes nothing."""
 
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import User
+from forum.models import Post, User
+from tests.factories import make_question
 from tests.interchange_dump import FILES, SITE_URL, row_xml, write_dump
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
@@ -152,3 +156,148 @@ def test_profile_fields_are_cut_to_the_form_limits(runner, dump, app):
     # Within the limits, nothing is changed or counted.
     alice = imported_user("Alice Asker")
     assert (alice.location, alice.website) == ("Lisbon", "https://alice.example.org")
+
+
+# --- bad dumps: a message, never a traceback, and nothing changed ---------------
+
+
+def refused(runner, folder, message: str, seconds: float | None = None) -> str:
+    """Import ``folder``; it must fail with ``message`` and change nothing."""
+    make_question()  # the database is not empty: its rows must stay as they are
+    before = row_counts()
+    started = time.monotonic()
+    result = run_import(runner, folder)
+    took = time.monotonic() - started
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert message in result.output, result.output
+    assert "Nothing was imported" in result.output
+    assert row_counts() == before
+    if seconds is not None:
+        assert took < seconds, took
+    return result.output
+
+
+def xml_file(dump: Path, name: str) -> str:
+    """A dump file's text."""
+    return (dump / name).read_text(encoding="utf-8")
+
+
+def test_utf16_with_a_byte_order_mark_is_refused(runner, dump):
+    text = xml_file(dump, "Users.xml").lstrip("\ufeff")
+    (dump / "Users.xml").write_bytes(text.encode("utf-16"))  # BOM first
+    refused(runner, dump, "Users.xml is UTF-16 (byte-order mark)")
+
+
+def test_utf16_without_a_byte_order_mark_is_refused(runner, dump):
+    text = xml_file(dump, "Posts.xml").lstrip("\ufeff")
+    (dump / "Posts.xml").write_bytes(text.encode("utf-16-le"))
+    refused(runner, dump, "Posts.xml looks like UTF-16 or UTF-32")
+
+
+def test_latin1_bytes_are_refused_where_they_are(runner, dump):
+    rows = with_row("Users.xml", DisplayName="Zoë Café")
+    rewrite(dump, "Users.xml", rows)
+    raw = (dump / "Users.xml").read_bytes()
+    (dump / "Users.xml").write_bytes(
+        raw.replace("Zoë Café".encode(), b"Zo\xeb Caf\xe9")
+    )
+    refused(runner, dump, "Users.xml is not valid UTF-8 (byte ")
+
+
+@pytest.mark.parametrize("encoding", ["klingon", "ISO-8859-1", "shift_jis"])
+def test_a_declared_encoding_other_than_utf8_is_refused(runner, dump, encoding):
+    rewrite(
+        dump,
+        "Comments.xml",
+        FILES["Comments.xml"][1],
+        head=f'<?xml version="1.0" encoding="{encoding}"?>',
+    )
+    refused(runner, dump, f"Comments.xml declares the encoding {encoding!r}")
+
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE posts [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">'
+        for n in range(1, 10)
+    )
+    + "]>"
+)
+EXTERNAL = '<!DOCTYPE posts [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("doctype", [BILLION_LAUGHS, EXTERNAL])
+def test_entities_are_never_expanded_or_fetched(runner, dump, doctype):
+    entity = "&lol9;" if doctype == BILLION_LAUGHS else "&xxe;"
+    rows = with_row("Posts.xml", Body="ENTITY")
+    rewrite(dump, "Posts.xml", rows, head=DECLARATION + "\n" + doctype)
+    text = xml_file(dump, "Posts.xml").replace("ENTITY", entity)
+    (dump / "Posts.xml").write_text(text, encoding="utf-8")
+    output = refused(runner, dump, "Posts.xml declares a DTD", seconds=30)
+    assert "root:" not in output
+    assert not db.session.scalar(select(Post).where(Post.body_markdown.contains("lol")))
+
+
+def nested(tag: str, depth: int) -> str:
+    """HTML of ``depth`` nested elements (unclosed, as a hostile dump has them)."""
+    return f"<{tag}>" * depth + "deep"
+
+
+def test_100000_nested_elements_in_a_body_are_refused_quickly(runner, dump, app):
+    app.config["IMPORT_MAX_FIELD_LENGTH"] = 1_000_000  # let the depth check see it
+    rewrite(dump, "Posts.xml", with_row("Posts.xml", Body=nested("b", 100_000)))
+    refused(runner, dump, "nesting HTML elements more than 100 deep", seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("name", "attr"),
+    [("Posts.xml", "Body"), ("Users.xml", "AboutMe"), ("Comments.xml", "Text")],
+)
+def test_deep_html_is_refused_in_every_converted_field(runner, dump, name, attr):
+    rewrite(dump, name, with_row(name, **{attr: nested("div", 30_000)}))
+    refused(runner, dump, f"{name}: the row with Id '", seconds=30)
+
+
+def test_html_nested_within_the_limit_imports(runner, dump, app):
+    depth = app.config["IMPORT_MAX_HTML_DEPTH"] - 1  # and the <p>
+    body = "<div>" * depth + "<p>deep enough</p>" + "</div>" * depth
+    rewrite(dump, "Posts.xml", with_row("Posts.xml", Body=body))
+    result = run_import(runner, dump)
+    assert result.exit_code == 0, result.output
+    assert "deep enough" in db.session.get(Post, 1).body_markdown
+
+
+def huge_row_file(dump: Path, name: str, attr: str, megabytes: int) -> None:
+    """Give the first row of ``name`` an attribute of ``megabytes`` MB."""
+    rewrite(dump, name, with_row(name, **{attr: "HUGE"}))
+    head, tail = (dump / name).read_bytes().split(b"HUGE", 1)
+    with open(dump / name, "wb") as out:
+        out.write(head)
+        out.write(b"x" * (megabytes * 1024 * 1024))
+        out.write(tail)
+
+
+@pytest.mark.parametrize("attr", ["Body", "Title"])
+def test_a_20_megabyte_attribute_is_refused_in_bounded_time(runner, dump, attr):
+    huge_row_file(dump, "Posts.xml", attr, 20)
+    refused(runner, dump, "Posts.xml has a row longer than", seconds=30)
+
+
+def test_an_attribute_over_the_field_limit_is_refused(runner, dump, app):
+    size = app.config["IMPORT_MAX_FIELD_LENGTH"] + 1
+    rewrite(dump, "Posts.xml", with_row("Posts.xml", Title="t" * size))
+    refused(runner, dump, f"has a Title of {size:,} characters")
+
+
+def test_a_row_with_too_many_attributes_is_refused(runner, dump, app):
+    extra = {f"X{n}": "1" for n in range(app.config["IMPORT_MAX_ATTRIBUTES"] + 1)}
+    rewrite(dump, "Votes.xml", with_row("Votes.xml", **extra))
+    refused(runner, dump, "Votes.xml: the row with Id")
+
+
+def test_a_truncated_file_is_refused(runner, dump):
+    raw = (dump / "Posts.xml").read_bytes()
+    (dump / "Posts.xml").write_bytes(raw[: len(raw) // 2])
+    refused(runner, dump, "Posts.xml is not well-formed XML")

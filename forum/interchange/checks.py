@@ -2,15 +2,34 @@
 
 A profile field over its length limit is truncated, a website that the
 profile form would refuse (not an http(s) address, or too long) is dropped;
-each is counted in the import report.
+each is counted in the import report. HTML nested deeper than
+IMPORT_MAX_HTML_DEPTH is refused (the whole import stops), as the HTML
+converters would recurse or take quadratic time on it.
 """
 
 from flask import current_app
 
+from forum.interchange import sedump
 from forum.interchange.report import FileStats
 from forum.markup import html_to_markdown
 from forum.services.users import check_website
 from forum.services.validation import limit
+
+
+def check_html(html: str, file: str, row: dict[str, str], attr: str) -> str:
+    """``html`` if it nests no deeper than the limit; raises DumpError otherwise."""
+    depth = current_app.config["IMPORT_MAX_HTML_DEPTH"]
+    if sedump.html_too_deep(html, depth):
+        raise sedump.DumpError(
+            f"{file}: the row with Id {row.get('Id', '?')[:20]!r} has a {attr} "
+            f"nesting HTML elements more than {depth} deep (IMPORT_MAX_HTML_DEPTH)."
+        )
+    return html
+
+
+def markdown_of(html: str, file: str, row: dict[str, str], attr: str) -> str:
+    """An imported HTML field as Markdown, once ``check_html`` accepts it."""
+    return html_to_markdown(check_html(html, file, row, attr))
 
 
 def _cut(value: str, most: int, reason: str, stats: FileStats) -> str:
@@ -27,7 +46,7 @@ def profile_fields(row: dict[str, str], name: str, stats: FileStats) -> dict[str
     most_name = limit("DISPLAY_NAME_MAX_LENGTH")
     most_location = limit("LOCATION_MAX_LENGTH")
     most_about = limit("ABOUT_MAX_LENGTH")
-    about = html_to_markdown(row.get("AboutMe") or "")
+    about = markdown_of(row.get("AboutMe") or "", "Users.xml", row, "AboutMe")
     return {
         "display_name": _cut(
             name, most_name, f"display names cut to {most_name} characters", stats

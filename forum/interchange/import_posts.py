@@ -6,8 +6,8 @@ from collections import Counter
 from sqlalchemy import bindparam, select, update
 
 from forum.extensions import db
-from forum.interchange import sedump
-from forum.markup import html_to_markdown, plain_text, render_markdown, sanitize_html
+from forum.interchange import checks, sedump
+from forum.markup import plain_text, render_markdown, sanitize_html
 from forum.models import Post, Tag
 
 POSTS, TAGS = "Posts.xml", "Tags.xml"
@@ -39,7 +39,9 @@ def import_posts(run) -> None:
                 _flush_questions(run, batch, accepted)
         elif kind in (sedump.TAG_EXCERPT, sedump.TAG_WIKI):
             if source_id in excerpt_ids:
-                excerpts[source_id] = row.get("Body") or ""
+                excerpts[source_id] = checks.check_html(
+                    row.get("Body") or "", POSTS, row, "Body"
+                )
             stats.skipped["tag wiki posts (excerpts go to the tags)"] += 1
         elif kind != sedump.ANSWER:
             stats.skipped[f"post type {kind} (not a question or answer)"] += 1
@@ -186,7 +188,7 @@ def _post_row(run, row: dict, kind: str, question_id: int | None) -> dict:
     """The ``post`` row of a question or an answer."""
     source_id = int(row["Id"])
     created = sedump.parse_time(row.get("CreationDate")) or run.now
-    body = html_to_markdown(row.get("Body") or "")
+    body = checks.markdown_of(row.get("Body") or "", POSTS, row, "Body")
     owner_source = sedump.parse_int(row.get("OwnerUserId"))
     owner = run.mapping("user").get(owner_source)
     author = row.get("OwnerDisplayName") or run.user_names.get(owner_source)

@@ -3,7 +3,7 @@
 from sqlalchemy import bindparam, func, insert, select, update
 
 from forum.extensions import db
-from forum.interchange import sedump
+from forum.interchange import checks, sedump
 from forum.markup import render_markdown
 from forum.models import (
     BadgeAward,
@@ -155,7 +155,7 @@ def import_comments(run) -> None:
         if owner is None:
             author = row.get("UserDisplayName") or run.user_names.get(author_source)
             author = (author or "anonymous")[:50]
-        text = row.get("Text") or ""
+        text = checks.check_html(row.get("Text") or "", name, row, "Text")
         batch.append(
             (
                 source_id,

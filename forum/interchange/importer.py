@@ -70,7 +70,9 @@ def import_stackexchange(
     """Import a dump folder in one transaction, then rebuild the search index.
 
     Raises ImportFailed (nothing is changed) for a missing folder, a folder
-    without dump files, malformed XML or a database error.
+    without dump files, a file ``sedump.rows`` or ``checks`` refuses
+    (malformed XML, not UTF-8, a DTD, rows over the limits, HTML nested too
+    deep) or a database error.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -92,6 +94,14 @@ def import_stackexchange(
         db.session.rollback()
         reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
         raise ImportFailed(f"The database refused the import ({reason}).") from None
+    except Exception as error:
+        # Whatever a hostile dump finds next ends as a message, not a traceback.
+        db.session.rollback()
+        where = f" while reading {run.reading}" if run.reading else ""
+        raise ImportFailed(
+            f"The import failed{where} ({type(error).__name__}: "
+            f"{str(error)[:200]}). Nothing was imported."
+        ) from error
     except BaseException:
         db.session.rollback()
         raise
@@ -142,6 +152,13 @@ class Importer:
         self.tag_ids: dict[str, int] = {}
         self.tags_before: set[str] = set()
         self.touched_users: set[int] = set()
+        config = current_app.config
+        self.limits = sedump.Limits(
+            row_bytes=config["IMPORT_MAX_ROW_BYTES"],
+            field_chars=config["IMPORT_MAX_FIELD_LENGTH"],
+            attributes=config["IMPORT_MAX_ATTRIBUTES"],
+        )
+        self.reading = ""  # the file being read (for messages)
 
     # ---- helpers ------------------------------------------------------------
 
@@ -161,7 +178,8 @@ class Importer:
         with sedump.progress_bar(
             self.progress, label or name, path.stat().st_size
         ) as bar:
-            yield from sedump.rows(path, bar.update)
+            self.reading = name
+            yield from sedump.rows(path, bar.update, self.limits)
 
     def new_rows(self, name: str, known: dict[int, int]):
         """(source id, row) of a file's rows not imported before; rows without
