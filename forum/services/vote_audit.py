@@ -163,8 +163,10 @@ def _reverse(pattern: Pattern, since: datetime) -> Pattern | None:
         return None
     # Read the events before the votes go: the same query a withdrawal runs.
     events = _live_events(votes)
+    first, last = min(v.created_at for v in votes), max(v.created_at for v in votes)
     for vote in votes:
         write_or_retry(delete(Vote).where(Vote.id == vote.id, Vote.value == vote.value))
+        db.session.expunge(vote)
         db.session.execute(
             update(Post)
             .where(Post.id == vote.post_id)
@@ -185,8 +187,8 @@ def _reverse(pattern: Pattern, since: datetime) -> Pattern | None:
         len(votes),
         target_change,
         voter_change,
-        min(v.created_at for v in votes),
-        max(v.created_at for v in votes),
+        first,
+        last,
     )
     db.session.add(
         VoteAuditFinding(
