@@ -301,3 +301,12 @@ def test_a_truncated_file_is_refused(runner, dump):
     raw = (dump / "Posts.xml").read_bytes()
     (dump / "Posts.xml").write_bytes(raw[: len(raw) // 2])
     refused(runner, dump, "Posts.xml is not well-formed XML")
+
+
+def test_an_unclosed_tag_flood_imports_in_bounded_time(runner, dump):
+    body = "<p>" + "<" * 200 + "<a" + "b" * 100_000 + "</p>"
+    rewrite(dump, "Posts.xml", with_row("Posts.xml", Body=body))
+    started = time.monotonic()
+    result = run_import(runner, dump)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 30

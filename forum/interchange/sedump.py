@@ -235,7 +235,8 @@ def _check_row(name: str, row: dict[str, str], limits: Limits) -> None:
             )
 
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*?(/?)>")
+# Possessive: no backtracking, so a tag that never closes costs one scan.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*+)([^<>]*+)>")
 _VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr".split()
 )
@@ -250,8 +251,9 @@ def html_too_deep(html: str, limit: int) -> bool:
     stack: list[str] = []
     open_names: Counter[str] = Counter()
     for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
+        closing, name, rest = match.groups()
         name = name.lower()
+        self_closing = rest.endswith("/")
         if closing:
             if open_names[name]:
                 while stack:
