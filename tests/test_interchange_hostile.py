@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Post, User
+from forum.models import Comment, Post, Revision, User
 from tests.factories import make_question
 from tests.interchange_dump import FILES, SITE_URL, row_xml, write_dump
 
@@ -78,10 +78,10 @@ def imported_user(source_name: str) -> User:
     return db.session.scalar(select(User).where(User.display_name == source_name))
 
 
-def reasons(output: str) -> str:
-    """The Users.xml line of the import summary."""
+def file_line(output: str, name: str) -> str:
+    """One file's line of the import summary."""
     table = output[output.index("imported  updated") :]
-    return next(line for line in table.splitlines() if "Users.xml" in line)
+    return next(line for line in table.splitlines() if line.strip().startswith(name))
 
 
 def test_websites_the_profile_form_refuses_are_not_stored(runner, dump, client):
@@ -111,7 +111,7 @@ def test_websites_the_profile_form_refuses_are_not_stored(runner, dump, client):
         user = imported_user(f"Site {key}")
         want = "https://fine.example.org/me" if key == "u17" else ""
         assert user.website == want, key
-    line = reasons(result.output)
+    line = file_line(result.output, "Users.xml")
     assert "6 websites dropped (not an http(s) address)" in line
     assert "1 websites over 200 characters dropped" in line
     assert summary_skipped(line) == 0  # the users themselves are imported
@@ -148,7 +148,7 @@ def test_profile_fields_are_cut_to_the_form_limits(runner, dump, app):
     assert len(user.location) == config["LOCATION_MAX_LENGTH"]
     assert len(user.about_markdown) <= config["ABOUT_MAX_LENGTH"]
     assert user.about_markdown.startswith("word word")
-    line = reasons(result.output)
+    line = file_line(result.output, "Users.xml")
     name_max = config["DISPLAY_NAME_MAX_LENGTH"]
     assert f"1 display names cut to {name_max} characters" in line
     assert f"1 locations cut to {config['LOCATION_MAX_LENGTH']} characters" in line
@@ -156,6 +156,46 @@ def test_profile_fields_are_cut_to_the_form_limits(runner, dump, app):
     # Within the limits, nothing is changed or counted.
     alice = imported_user("Alice Asker")
     assert (alice.location, alice.website) == ("Lisbon", "https://alice.example.org")
+
+
+def test_posts_and_comments_are_cut_to_the_form_limits(runner, dump, app):
+    config = app.config
+    long_title = "Why " * config["TITLE_MAX_LENGTH"]
+    posts = with_row(
+        "Posts.xml",
+        Title=long_title,
+        Body="<p>" + "word " * config["BODY_MAX_LENGTH"] + "</p>",
+    )
+    rewrite(dump, "Posts.xml", posts)
+    comment = "a comment " * config["COMMENT_MAX_LENGTH"]
+    rewrite(dump, "Comments.xml", with_row("Comments.xml", Text=comment))
+    history = with_row("PostHistory.xml")
+    history[1]["Text"] = "old body " * (config["BODY_MAX_LENGTH"] // 9 + 100)
+    rewrite(dump, "PostHistory.xml", history)
+
+    result = run_import(runner, dump)
+
+    assert result.exit_code == 0, result.output
+    question = db.session.get(Post, 1)
+    assert len(question.title) <= config["TITLE_MAX_LENGTH"]
+    assert question.title.startswith("Why Why")
+    assert 0 < len(question.body_markdown) <= config["BODY_MAX_LENGTH"]
+    assert all(
+        len(c.body_markdown) <= config["COMMENT_MAX_LENGTH"]
+        for c in db.session.scalars(select(Comment))
+    )
+    revision = db.session.scalar(
+        select(Revision).where(Revision.post_id == 1).order_by(Revision.number)
+    )
+    assert 0 < len(revision.body_markdown) <= config["BODY_MAX_LENGTH"]
+    posts_line = file_line(result.output, "Posts.xml")
+    assert f"1 titles cut to {config['TITLE_MAX_LENGTH']} characters" in posts_line
+    assert "1 bodies (as Markdown) cut to" in posts_line
+    assert "1 comments cut to" in file_line(result.output, "Comments.xml")
+    assert "1 revision bodies cut to" in file_line(result.output, "PostHistory.xml")
+    # A second run imports nothing and counts no cut again.
+    again = run_import(runner, dump)
+    assert "cut to" not in again.output
 
 
 # --- bad dumps: a message, never a traceback, and nothing changed ---------------

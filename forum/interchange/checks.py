@@ -1,8 +1,9 @@
 """Imported content meets the rules typed content meets.
 
-A profile field over its length limit is truncated, a website that the
-profile form would refuse (not an http(s) address, or too long) is dropped;
-each is counted in the import report. HTML nested deeper than
+A profile field, title, body or comment over the length limit of its form is
+cut to it (so rendering it costs what rendering typed text costs), a website
+that the profile form would refuse (not an http(s) address, or too long) is
+dropped; each is counted in the import report. HTML nested deeper than
 IMPORT_MAX_HTML_DEPTH is refused (the whole import stops), as the HTML
 converters would recurse or take quadratic time on it.
 """
@@ -32,11 +33,12 @@ def markdown_of(html: str, file: str, row: dict[str, str], attr: str) -> str:
     return html_to_markdown(check_html(html, file, row, attr))
 
 
-def _cut(value: str, most: int, reason: str, stats: FileStats) -> str:
-    """``value`` within ``most`` characters; a cut is counted under ``reason``."""
+def cut(value: str, most: int, what: str, stats: FileStats) -> str:
+    """``value`` within ``most`` characters; a cut is counted as "``what``
+    cut to ``most`` characters"."""
     if len(value) <= most:
         return value
-    stats.adjusted[reason] += 1
+    stats.adjusted[f"{what} cut to {most} characters"] += 1
     return value[:most].rstrip()
 
 
@@ -48,19 +50,12 @@ def profile_fields(row: dict[str, str], name: str, stats: FileStats) -> dict[str
     most_about = limit("ABOUT_MAX_LENGTH")
     about = markdown_of(row.get("AboutMe") or "", "Users.xml", row, "AboutMe")
     return {
-        "display_name": _cut(
-            name, most_name, f"display names cut to {most_name} characters", stats
-        ),
-        "location": _cut(
-            (row.get("Location") or "").strip(),
-            most_location,
-            f"locations cut to {most_location} characters",
-            stats,
+        "display_name": cut(name, most_name, "display names", stats),
+        "location": cut(
+            (row.get("Location") or "").strip(), most_location, "locations", stats
         ),
         "website": _website(row.get("WebsiteUrl") or "", stats),
-        "about_markdown": _cut(
-            about, most_about, f"about texts cut to {most_about} characters", stats
-        ),
+        "about_markdown": cut(about, most_about, "about texts", stats),
     }
 
 
