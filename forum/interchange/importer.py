@@ -83,8 +83,9 @@ def import_stackexchange(
         )
     site, base_url = site_from_url(site_url)
     started = time.monotonic()
-    run = Importer(folder, site, base_url, progress)
+    run = None
     try:
+        run = Importer(folder, site, base_url, progress)
         run.run()
         db.session.commit()
     except sedump.DumpError as error:
@@ -97,7 +98,7 @@ def import_stackexchange(
     except Exception as error:
         # Whatever a hostile dump finds next ends as a message, not a traceback.
         db.session.rollback()
-        where = f" while reading {run.reading}" if run.reading else ""
+        where = f" while reading {run.reading}" if run and run.reading else ""
         raise ImportFailed(
             f"The import failed{where} ({type(error).__name__}: "
             f"{str(error)[:200]}). Nothing was imported."
