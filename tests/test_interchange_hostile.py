@@ -350,3 +350,11 @@ def test_an_unclosed_tag_flood_imports_in_bounded_time(runner, dump):
     result = run_import(runner, dump)
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 30
+
+
+def test_the_row_limit_holds_anywhere_in_a_file(runner, dump, app):
+    app.config["IMPORT_MAX_ROW_BYTES"] = 2000
+    comments = [dict(r) for r in FILES["Comments.xml"][1]]
+    comments[-1]["Text"] = "a long comment " * 200  # 3,000 bytes, the last row
+    rewrite(dump, "Comments.xml", comments)
+    refused(runner, dump, "Comments.xml has a row longer than 2,000 bytes")

@@ -149,7 +149,8 @@ class _GuardedReader:
 
     def read(self, size: int = -1) -> bytes:
         # Larger reads than the parser asks for: fewer scans of a long token.
-        data = self.raw.read(max(size, _READ_BYTES))
+        # No larger than the limit, which then holds inside a read too.
+        data = self.raw.read(min(max(size, _READ_BYTES), self.limit))
         if not data:
             self._decode(b"", final=True)
             return data
