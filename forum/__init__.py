@@ -13,6 +13,7 @@ from forum.extensions import csrf, db, login_manager, migrate
 from forum.services import badges
 from forum.services.sessions import load_session_user
 from forum.views import (
+    admin,
     api,
     auth,
     caching,
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
         votes,
         help_pages,
         search_pages,
+        admin,
     )
     for module in pages:
         app.register_blueprint(module.bp)

@@ -24,6 +24,7 @@ from forum.services import (
     sessions,
     tokens,
     users,
+    vote_audit,
 )
 from forum.services.errors import ServiceError
 
@@ -36,6 +37,7 @@ reputation_cli = AppGroup(
 search_cli = AppGroup(
     "search", help="Rebuild, sync or check the search index (a cache of the database)."
 )
+votes_cli = AppGroup("votes", help="Find and reverse serial voting (run daily).")
 import_cli = AppGroup("import", help="Import content from another site's data dump.")
 export_cli = AppGroup("export", help="Export the forum's content as a data dump.")
 sessions_cli = AppGroup("sessions", help="Sign-ins and API tokens kept on the server.")
@@ -180,6 +182,34 @@ def rebuild_reputation() -> None:
     """Recompute every user's cached reputation from the ledger."""
     changed = reputation.rebuild_caches()
     click.echo(f"Rebuilt reputation from the ledger: {changed} user(s) changed.")
+
+
+@votes_cli.command("audit")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only report what would be reversed; change nothing.",
+)
+def audit_votes(dry_run: bool) -> None:
+    """Reverse serial voting: SERIAL_VOTE_THRESHOLD or more votes in one direction
+    by one voter on one user's posts within SERIAL_VOTE_WINDOW_HOURS."""
+    config = current_app.config
+    patterns = vote_audit.audit(dry_run=dry_run)
+    verb = "would reverse" if dry_run else "reversed"
+    for p in patterns:
+        kind = "upvotes" if p.value == 1 else "downvotes"
+        click.echo(
+            f"{p.voter} (id {p.voter_id}) -> {p.target} (id {p.target_id}): "
+            f"{p.votes} {kind} {verb}; reputation {p.target_change:+d} for "
+            f"{p.target}, {p.voter_change:+d} for {p.voter}"
+        )
+    window = f"{config['SERIAL_VOTE_WINDOW_HOURS']:g} h"
+    summary = f"{len(patterns)} serial voting pattern(s) in the last {window}"
+    if dry_run:
+        click.echo(f"{summary}; dry run: nothing changed.")
+    else:
+        votes = sum(p.votes for p in patterns)
+        click.echo(f"{summary}; {votes} vote(s) reversed.")
 
 
 @badges_cli.command("award")
@@ -380,6 +410,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(recount)
     app.cli.add_command(reputation_cli)
+    app.cli.add_command(votes_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(export_cli)

@@ -149,6 +149,22 @@ class DefaultConfig:
     # Troubleshooter: how long a question must have waited for its first answer.
     BADGE_UNANSWERED_DAYS = 7
     BADGE_AWARDS_PER_PAGE = 50
+    # An import (flask import stackexchange) refuses a whole dump, changing
+    # nothing, with a row tag over IMPORT_MAX_ROW_BYTES, an attribute over
+    # IMPORT_MAX_FIELD_LENGTH characters, a row with more than
+    # IMPORT_MAX_ATTRIBUTES attributes, or HTML nested deeper than
+    # IMPORT_MAX_HTML_DEPTH elements. Real dumps stay far below: a Stack
+    # Exchange post has at most 30,000 characters of Markdown.
+    IMPORT_MAX_ROW_BYTES = 2 * 1024 * 1024
+    IMPORT_MAX_FIELD_LENGTH = 200_000
+    IMPORT_MAX_ATTRIBUTES = 100
+    IMPORT_MAX_HTML_DEPTH = 100
+    # Serial voting (``flask votes audit``, daily): this many votes in one
+    # direction by one voter on one user's posts, cast within the last
+    # window, are reversed as one pattern.
+    SERIAL_VOTE_WINDOW_HOURS = 24
+    SERIAL_VOTE_THRESHOLD = 5
+    VOTE_AUDIT_PER_PAGE = 50
 
     # Search. Index updates run after commit: in a background thread per
     # process ("thread"), waited for by the committing thread ("sync", for

@@ -422,6 +422,30 @@ class ReputationEvent(Model):
         return self.reverses_id is not None
 
 
+class VoteAuditFinding(Model):
+    """One serial-voting pattern the vote audit found and reversed, for staff.
+
+    ``value`` is the direction (+1 upvotes, -1 downvotes); the changes are the
+    ledger sums the reversal wrote for the target and for the voter.
+    """
+
+    __tablename__ = "vote_audit_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    value: Mapped[int]
+    votes: Mapped[int]
+    target_change: Mapped[int]
+    voter_change: Mapped[int]
+    first_vote_at: Mapped[datetime]
+    last_vote_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    voter: Mapped[User] = relationship(foreign_keys=[voter_id])
+    target: Mapped[User] = relationship(foreign_keys=[target_id])
+
+
 class BadgeAward(Model):
     """A badge earned by a user; ``award_key`` is "" for once-per-user badges and
     the post id for per-post badges, so the unique key guards both."""

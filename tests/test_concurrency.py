@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from forum.extensions import db
 from forum.models import Post, Question, ReputationEvent, User, Vote
-from forum.services import reputation, tokens
+from forum.services import reputation, tokens, vote_audit
 from tests.factories import PASSWORD, make_answer, make_question, make_user
 from tests.helpers import fresh
 from tests.ledger import assert_consistent, live
@@ -294,3 +294,33 @@ def test_concurrent_questions_with_one_new_tag_create_it_once(server):
         text("SELECT COUNT(*) FROM post_tag WHERE tag_id = :id"), {"id": tag_ids[0]}
     )
     assert tagged == len(askers)
+
+
+def test_the_vote_audit_racing_the_voter_keeps_the_ledger(server, app):
+    """``votes audit`` reverses a pattern while its voter changes those votes."""
+    target = make_user()
+    posts = [make_question(author=target) for _ in range(4)]
+    posts += [make_answer(make_question(), author=target) for _ in range(4)]
+    voter = make_user(reputation=200)
+    token = token_for(voter)
+    results = burst(server, [vote(token, post, 1) for post in posts])
+    assert statuses(results) <= {200, 409}, results
+    db.session.commit()  # the audit's thread must not wait on this session
+    rng = random.Random(20261203)
+    found: list = []
+
+    def audit() -> None:
+        with app.app_context():
+            found.extend(vote_audit.audit())
+
+    auditor = threading.Thread(target=audit)
+    auditor.start()
+    results = burst(
+        server,
+        [vote(token, rng.choice(posts), rng.choice((1, -1, 0))) for _ in range(8)],
+    )
+    auditor.join(timeout=TIMEOUT)
+    assert not auditor.is_alive()
+    assert statuses(results) <= {200, 409}, results
+    assert_sql_invariants()
+    assert_consistent()

@@ -131,6 +131,16 @@ def test_edit_profile_saves(client, auth):
     assert saved.about_html == "<p>I like <strong>engines</strong>.</p>"
 
 
+def test_a_website_scheme_in_capitals_is_a_website(client, auth):
+    user = make_user()
+    auth.login(user.username)
+    site = "Http://www.wheels.example/shop"
+    auth.post("/users/edit", dict(PROFILE, website=site), token_from="/users/edit")
+    assert fresh(User, user.id).website == site
+    html = client.get(profile_path(user)).get_data(as_text=True)
+    assert f'href="{site}"' in html
+
+
 def test_about_me_is_sanitised(client, auth):
     user = make_user()
     auth.login(user.username)
@@ -157,6 +167,7 @@ def test_about_me_is_sanitised(client, auth):
         ({"email": ""}, "Email is required."),
         ({"website": "javascript:alert(1)"}, "Website must be an http:// or https://"),
         ({"website": "ftp://files.example.com"}, "Website must be an http://"),
+        ({"website": "https://ada@evil.example"}, "Website must be an http://"),
         ({"location": "l" * 101}, "Location must be at most 100 characters"),
         ({"about": "a" * 5001}, "About me must be at most 5000 characters"),
         ({"display_name": "nul\x00"}, "must not contain NUL characters"),

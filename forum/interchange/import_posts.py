@@ -6,9 +6,10 @@ from collections import Counter
 from sqlalchemy import bindparam, select, update
 
 from forum.extensions import db
-from forum.interchange import sedump
-from forum.markup import html_to_markdown, plain_text, render_markdown, sanitize_html
+from forum.interchange import checks, sedump
+from forum.markup import plain_text, render_markdown, sanitize_html
 from forum.models import Post, Tag
+from forum.services.validation import limit
 
 POSTS, TAGS = "Posts.xml", "Tags.xml"
 
@@ -39,7 +40,9 @@ def import_posts(run) -> None:
                 _flush_questions(run, batch, accepted)
         elif kind in (sedump.TAG_EXCERPT, sedump.TAG_WIKI):
             if source_id in excerpt_ids:
-                excerpts[source_id] = row.get("Body") or ""
+                excerpts[source_id] = checks.check_html(
+                    row.get("Body") or "", POSTS, row, "Body"
+                )
             stats.skipped["tag wiki posts (excerpts go to the tags)"] += 1
         elif kind != sedump.ANSWER:
             stats.skipped[f"post type {kind} (not a question or answer)"] += 1
@@ -186,14 +189,20 @@ def _post_row(run, row: dict, kind: str, question_id: int | None) -> dict:
     """The ``post`` row of a question or an answer."""
     source_id = int(row["Id"])
     created = sedump.parse_time(row.get("CreationDate")) or run.now
-    body = html_to_markdown(row.get("Body") or "")
+    is_question = kind == "question"
+    stats = run.stats(POSTS)
+    body = checks.cut(
+        checks.markdown_of(row.get("Body") or "", POSTS, row, "Body"),
+        limit("BODY_MAX_LENGTH" if is_question else "ANSWER_MAX_LENGTH"),
+        "bodies (as Markdown)",
+        stats,
+    )
     owner_source = sedump.parse_int(row.get("OwnerUserId"))
     owner = run.mapping("user").get(owner_source)
     author = row.get("OwnerDisplayName") or run.user_names.get(owner_source)
     if not author:
         author = f"user{owner_source}" if owner_source is not None else "anonymous"
     score = sedump.parse_int(row.get("Score")) or 0
-    is_question = kind == "question"
     post = {
         "type": kind,
         "owner_id": owner,
@@ -213,7 +222,12 @@ def _post_row(run, row: dict, kind: str, question_id: int | None) -> dict:
         "source_license": sedump.licence_for(row.get("ContentLicense"), created),
         "source_author": author[:50],
         "source_author_url": run.author_url(owner_source) if owner else None,
-        "title": ((row.get("Title") or "").strip() or "Untitled")[:150]
+        "title": checks.cut(
+            (row.get("Title") or "").strip() or "Untitled",
+            limit("TITLE_MAX_LENGTH"),
+            "titles",
+            stats,
+        )
         if is_question
         else None,
         "view_count": (sedump.parse_int(row.get("ViewCount")) or 0)

@@ -3,7 +3,8 @@
 from sqlalchemy import bindparam, func, insert, select, update
 
 from forum.extensions import db
-from forum.interchange import sedump
+from forum.interchange import checks, sedump
+from forum.interchange.report import FileStats
 from forum.markup import render_markdown
 from forum.models import (
     BadgeAward,
@@ -15,6 +16,7 @@ from forum.models import (
 )
 from forum.services.badge_rules import BADGES, qualifying
 from forum.services.tags import names_by_post
+from forum.services.validation import limit
 
 # PostHistoryTypeId -> the field a revision row sets (initial, edit, rollback).
 REVISION_FIELDS = {
@@ -155,7 +157,12 @@ def import_comments(run) -> None:
         if owner is None:
             author = row.get("UserDisplayName") or run.user_names.get(author_source)
             author = (author or "anonymous")[:50]
-        text = row.get("Text") or ""
+        text = checks.cut(
+            checks.check_html(row.get("Text") or "", name, row, "Text"),
+            limit("COMMENT_MAX_LENGTH"),
+            "comments",
+            stats,
+        )
         batch.append(
             (
                 source_id,
@@ -378,13 +385,19 @@ class _History:
         if not edits:
             return
         state = self.state.setdefault(post, {"title": None, "body": "", "tags": ""})
+        source_id = min(sedump.parse_int(row.get("Id")) or 0 for _, row in edits)
+        # Cuts are counted once, when the revision is inserted.
+        stats = FileStats("") if source_id in self.known else self.stats
         for field, row in edits:
             value = row.get("Text") or ""
             if field == "tags":
                 value = " ".join(run.valid_tags(sedump.parse_tag_names(value)))
+            elif field == "body":
+                # Old revisions' bodies are shown and compared like current ones.
+                most = max(limit("BODY_MAX_LENGTH"), limit("ANSWER_MAX_LENGTH"))
+                value = checks.cut(value, most, "revision bodies", stats)
             state[field] = value
         self.posts.add(post)
-        source_id = min(sedump.parse_int(row.get("Id")) or 0 for _, row in edits)
         if source_id in self.known:
             self.stats.unchanged += len(edits)
             return

@@ -30,9 +30,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from forum.extensions import db
-from forum.interchange import import_posts, import_related, sedump
+from forum.interchange import checks, import_posts, import_related, sedump
 from forum.interchange.report import FileStats, ImportReport
-from forum.markup import html_to_markdown, render_markdown
+from forum.markup import render_markdown
 from forum.models import (
     ImportRecord,
     Post,
@@ -70,7 +70,9 @@ def import_stackexchange(
     """Import a dump folder in one transaction, then rebuild the search index.
 
     Raises ImportFailed (nothing is changed) for a missing folder, a folder
-    without dump files, malformed XML or a database error.
+    without dump files, a file ``sedump.rows`` or ``checks`` refuses
+    (malformed XML, not UTF-8, a DTD, rows over the limits, HTML nested too
+    deep) or a database error.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -81,8 +83,9 @@ def import_stackexchange(
         )
     site, base_url = site_from_url(site_url)
     started = time.monotonic()
-    run = Importer(folder, site, base_url, progress)
+    run = None
     try:
+        run = Importer(folder, site, base_url, progress)
         run.run()
         db.session.commit()
     except sedump.DumpError as error:
@@ -92,6 +95,14 @@ def import_stackexchange(
         db.session.rollback()
         reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
         raise ImportFailed(f"The database refused the import ({reason}).") from None
+    except Exception as error:
+        # Whatever a hostile dump finds next ends as a message, not a traceback.
+        db.session.rollback()
+        where = f" while reading {run.reading}" if run and run.reading else ""
+        raise ImportFailed(
+            f"The import failed{where} ({type(error).__name__}: "
+            f"{str(error)[:200]}). Nothing was imported."
+        ) from error
     except BaseException:
         db.session.rollback()
         raise
@@ -142,6 +153,13 @@ class Importer:
         self.tag_ids: dict[str, int] = {}
         self.tags_before: set[str] = set()
         self.touched_users: set[int] = set()
+        config = current_app.config
+        self.limits = sedump.Limits(
+            row_bytes=config["IMPORT_MAX_ROW_BYTES"],
+            field_chars=config["IMPORT_MAX_FIELD_LENGTH"],
+            attributes=config["IMPORT_MAX_ATTRIBUTES"],
+        )
+        self.reading = ""  # the file being read (for messages)
 
     # ---- helpers ------------------------------------------------------------
 
@@ -161,7 +179,8 @@ class Importer:
         with sedump.progress_bar(
             self.progress, label or name, path.stat().st_size
         ) as bar:
-            yield from sedump.rows(path, bar.update)
+            self.reading = name
+            yield from sedump.rows(path, bar.update, self.limits)
 
     def new_rows(self, name: str, known: dict[int, int]):
         """(source id, row) of a file's rows not imported before; rows without
@@ -304,20 +323,20 @@ class Importer:
 
     def user_row(self, row: dict, name: str, wanted: int, taken: set[str]) -> dict:
         """The ``user`` row of one Users.xml row."""
-        about = html_to_markdown(row.get("AboutMe") or "")
+        fields = checks.profile_fields(row, name, self.stats("Users.xml"))
         created = sedump.parse_time(row.get("CreationDate")) or self.now
         is_bot = sedump.parse_int(row.get("Id")) == sedump.COMMUNITY_ID
         return {
             "username": unique_username(name, taken),
-            "display_name": name[: current_app.config["DISPLAY_NAME_MAX_LENGTH"]],
+            "display_name": fields["display_name"],
             "email": None,
             "password_hash": None,
             "role": "user",
             "reputation": 1 if is_bot else wanted,
-            "about_markdown": about,
-            "about_html": str(render_markdown(about)),
-            "location": (row.get("Location") or "")[:100],
-            "website": (row.get("WebsiteUrl") or "")[:200],
+            "about_markdown": fields["about_markdown"],
+            "about_html": str(render_markdown(fields["about_markdown"])),
+            "location": fields["location"],
+            "website": fields["website"],
             "created_at": created,
         }
 

@@ -13,6 +13,8 @@ class FileStats:
     updated: int = 0
     unchanged: int = 0
     skipped: Counter = field(default_factory=Counter)
+    # Values imported changed to pass the site's rules (rows not skipped).
+    adjusted: Counter = field(default_factory=Counter)
     missing: bool = False
 
     @property
@@ -53,9 +55,8 @@ class ImportReport:
             if stats.missing:
                 lines.append(f"{stats.name:<16} {'(no such file: skipped)':>38}")
                 continue
-            reasons = "; ".join(
-                f"{count} {reason}" for reason, count in stats.skipped.most_common()
-            )
+            notes = stats.skipped.most_common() + stats.adjusted.most_common()
+            reasons = "; ".join(f"{count} {reason}" for reason, count in notes)
             lines.append(
                 f"{stats.name:<16} {stats.imported:>9} {stats.updated:>8} "
                 f"{stats.unchanged:>9} {stats.skipped_total:>8}  {reasons}".rstrip()

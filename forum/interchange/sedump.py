@@ -5,10 +5,13 @@ element per line under a root such as ``<posts>``. Reading streams them with
 ``iterparse`` and clears each row, so memory stays flat whatever the size.
 """
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import XMLGenerator
@@ -64,33 +67,144 @@ def progress_bar(
 
 
 class DumpError(Exception):
-    """A dump that cannot be read: a missing folder or malformed XML."""
+    """A dump that cannot be read: a missing folder, malformed XML, an encoding
+    other than UTF-8, a DTD, or a row over the limits."""
 
 
-class _CountingReader:
-    """A binary file that reports how many bytes were read (progress bars)."""
+@dataclass(frozen=True)
+class Limits:
+    """What a dump file may hold (DefaultConfig's IMPORT_* settings).
 
-    def __init__(self, raw, progress: Callable[[int], None] | None):
+    ``row_bytes`` bounds every piece of markup (a ``<row .../>`` tag) before
+    the parser sees it whole: expat scans an unfinished token again on each
+    read, so its time grows with the square of the token's size.
+    """
+
+    row_bytes: int = 2 * 1024 * 1024
+    field_chars: int = 200_000
+    attributes: int = 100
+
+
+# A dump states UTF-8 (or says nothing, which means UTF-8 to XML).
+_UTF8_NAMES = {"utf-8", "us-ascii"}
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_ROOT_START = re.compile(rb"<[A-Za-z_:]")
+_PROLOG_BYTES = 64 * 1024
+_READ_BYTES = 256 * 1024
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def check_prolog(path: Path) -> None:
+    """Refuse a file that is not UTF-8 XML without a DTD, from its first bytes.
+
+    Raises DumpError for a UTF-16/32 byte-order mark or NUL bytes (UTF-16/32
+    without one), a declared encoding other than UTF-8 or ASCII, and a
+    ``<!DOCTYPE``: no dump declares one, and refusing it means no entity is
+    ever defined, so none is expanded (billion laughs) or fetched.
+    """
+    with open(path, "rb") as raw:
+        head = raw.read(_PROLOG_BYTES)
+    convert = "; convert it to UTF-8 first (e.g. with iconv)"
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            raise DumpError(f"{path.name} is {name} (byte-order mark){convert}.")
+    if b"\x00" in head[:4]:
+        raise DumpError(f"{path.name} looks like UTF-16 or UTF-32 text{convert}.")
+    body = head.removeprefix(codecs.BOM_UTF8)
+    declared = _DECLARED_ENCODING.match(body)
+    if declared:
+        name = declared.group(1).decode("ascii", "replace")
+        if name.lower() not in _UTF8_NAMES:
+            raise DumpError(
+                f"{path.name} declares the encoding {name!r}; dumps are UTF-8{convert}."
+            )
+    root = _ROOT_START.search(body)
+    prolog = body if root is None else body[: root.start()]
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+        raise DumpError(
+            f"{path.name} declares a DTD (<!DOCTYPE>); dumps have none, and "
+            "entities are not expanded."
+        )
+    if root is None and len(head) == _PROLOG_BYTES:
+        raise DumpError(f"{path.name} has no root element in its first 64 KB.")
+
+
+class _GuardedReader:
+    """A binary dump file read for the parser: reports the bytes read (progress
+    bars), checks they are UTF-8, and refuses markup longer than a limit."""
+
+    def __init__(self, raw, name: str, limits: Limits, progress):
         self.raw = raw
+        self.name = name
+        self.limit = limits.row_bytes
         self.progress = progress
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.offset = 0  # bytes read so far
+        self.since_lt = 0  # bytes since the last "<" (the open piece of markup)
 
     def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        if self.progress is not None and data:
+        # Larger reads than the parser asks for: fewer scans of a long token.
+        # No larger than the limit, which then holds inside a read too.
+        data = self.raw.read(min(max(size, _READ_BYTES), self.limit))
+        if not data:
+            self._decode(b"", final=True)
+            return data
+        self._decode(data)
+        self._check_markup(data)
+        self.offset += len(data)
+        if self.progress is not None:
             self.progress(len(data))
         return data
 
+    def _decode(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.decoder.decode(data, final)
+        except UnicodeDecodeError as error:
+            at = self.offset + error.start
+            raise DumpError(
+                f"{self.name} is not valid UTF-8 (byte {at:,}); dumps are UTF-8: "
+                "convert it first (e.g. with iconv)."
+            ) from None
+
+    def _check_markup(self, data: bytes) -> None:
+        # "<" cannot appear inside an attribute value, so a row tag is never
+        # longer than the distance between two "<".
+        first = data.find(b"<")
+        if first == -1:
+            self.since_lt += len(data)
+            longest = self.since_lt
+        else:
+            longest = self.since_lt + first
+            self.since_lt = len(data) - data.rfind(b"<")
+        if longest > self.limit:
+            raise DumpError(
+                f"{self.name} has a row longer than {self.limit:,} bytes (near byte "
+                f"{self.offset + max(first, 0):,}); the limit is IMPORT_MAX_ROW_BYTES."
+            )
+
 
 def rows(
-    path: Path, progress: Callable[[int], None] | None = None
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[dict[str, str]]:
     """The attributes of every ``<row>`` of a dump file, streamed.
 
     ``progress(n)`` is called with the bytes read so far in each chunk.
-    Raises DumpError (naming the file, line and column) for malformed XML.
+    Raises DumpError (naming the file and where) for malformed XML, anything
+    ``check_prolog`` refuses, bytes that are not UTF-8, and rows over
+    ``limits``.
     """
+    limits = limits or Limits()
+    check_prolog(path)
     with open(path, "rb") as raw:
-        context = ET.iterparse(_CountingReader(raw, progress), events=("start", "end"))
+        reader = _GuardedReader(raw, path.name, limits, progress)
+        context = ET.iterparse(reader, events=("start", "end"))
         root = None
         try:
             for event, elem in context:
@@ -98,11 +212,62 @@ def rows(
                     root = elem
                     continue
                 if event == "end" and elem.tag == "row":
-                    yield dict(elem.attrib)
+                    row = dict(elem.attrib)
+                    _check_row(path.name, row, limits)
+                    yield row
                     elem.clear()
                     root.clear()  # drop finished rows the root still holds
         except ET.ParseError as error:
             raise DumpError(f"{path.name} is not well-formed XML: {error}") from None
+
+
+def _check_row(name: str, row: dict[str, str], limits: Limits) -> None:
+    """Raise DumpError for a row with too many attributes or too long a value."""
+    where = f"{name}: the row with Id {row.get('Id', '?')[:20]!r}"
+    if len(row) > limits.attributes:
+        raise DumpError(
+            f"{where} has {len(row):,} attributes; the limit is {limits.attributes}."
+        )
+    for attr, value in row.items():
+        if len(value) > limits.field_chars:
+            raise DumpError(
+                f"{where} has a {attr[:40]} of {len(value):,} characters; the limit "
+                f"is {limits.field_chars:,} (IMPORT_MAX_FIELD_LENGTH)."
+            )
+
+
+# Possessive: no backtracking, so a tag that never closes costs one scan.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*+)([^<>]*+)>")
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
+
+
+def html_too_deep(html: str, limit: int) -> bool:
+    """Whether HTML nests elements more than ``limit`` deep, counted as the
+    HTML converters build their trees (an unclosed tag stays open; a stray
+    end tag closes nothing)."""
+    if html.count("<") <= limit:
+        return False  # cannot nest that deep: the common case, one C scan
+    stack: list[str] = []
+    open_names: Counter[str] = Counter()
+    for match in _TAG.finditer(html):
+        closing, name, rest = match.groups()
+        name = name.lower()
+        self_closing = rest.endswith("/")
+        if closing:
+            if open_names[name]:
+                while stack:
+                    top = stack.pop()
+                    open_names[top] -= 1
+                    if top == name:
+                        break
+        elif name not in _VOID and not self_closing:
+            stack.append(name)
+            open_names[name] += 1
+            if len(stack) > limit:
+                return True
+    return False
 
 
 def parse_time(value: str | None) -> datetime | None:

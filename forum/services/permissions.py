@@ -154,6 +154,11 @@ def can_edit_profile(user: User | None, profile: User) -> bool:
 
 
 # Every can_* predicate, plus what templates ask besides.
+def can_read_vote_audit(user: User | None) -> bool:
+    """Whether ``user`` may read the serial-voting audit's findings (staff)."""
+    return is_staff(user)
+
+
 TEMPLATE_PREDICATES = {
     name: func for name, func in globals().items() if name.startswith("can_")
 } | {

@@ -16,6 +16,7 @@ from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subta
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import ROLE_STAFF, ROLE_USER, User, utcnow
+from forum.safe_urls import is_safe_url
 from forum.services import permissions, reputation, sessions
 from forum.services.errors import (
     BadRequest,
@@ -28,7 +29,7 @@ from forum.services.pagination import Page, paginate
 from forum.services.validation import clean_text, is_text, limit, raise_if
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-WEBSITE_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+WEBSITE_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def _check_username(errors: dict[str, str], username: object) -> str:
@@ -149,12 +150,13 @@ def password_weakness(secret: str, personal: tuple[object, ...] = ()) -> str | N
     )
 
 
-def _check_website(errors: dict[str, str], website: object) -> str:
-    """An http(s) address within WEBSITE_MAX_LENGTH, or empty."""
+def check_website(errors: dict[str, str], website: object) -> str:
+    """An http(s) address within WEBSITE_MAX_LENGTH, or empty; what is wrong
+    goes into ``errors["website"]`` (profiles and imports share this)."""
     site = clean_text(
         errors, "website", website, max_len=limit("WEBSITE_MAX_LENGTH"), label="Website"
     )
-    if site and not WEBSITE_RE.match(site):
+    if site and not (WEBSITE_RE.match(site) and is_safe_url(site)):
         errors["website"] = "Website must be an http:// or https:// address."
     return site
 
@@ -287,7 +289,7 @@ def update_profile(
             label="Location",
         )
     if website is not None:
-        changes["website"] = _check_website(errors, website)
+        changes["website"] = check_website(errors, website)
     if email is not None:
         address = _check_email(errors, email)
         if "email" not in errors and email_taken(address, exclude_id=user.id):
