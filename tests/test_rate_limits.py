@@ -242,6 +242,26 @@ def test_refusals_that_save_nothing_do_not_count(client, auth):
     assert_page_429(ask_page(auth, client, None, None))
 
 
+def test_a_refused_form_shows_back_what_was_typed(client, auth):
+    """A 429 on a form page keeps the title and text to copy, escaped."""
+    user = make_user()
+    db.session.commit()
+    auth.login(user.username)
+    assert ask_page(auth, client, None, None).status_code == 302
+    data = {
+        "title": "Scanner <b>jams</b> on every page",
+        "body": "The scanner jams after the first sheet & makes a noise.",
+        "tags": "scanner",
+    }
+    html = assert_page_429(
+        auth.post("/questions/ask", data, token_from="/questions/ask")
+    )
+    assert "Nothing was saved" in html
+    assert "Scanner &lt;b&gt;jams&lt;/b&gt; on every page" in html
+    assert "first sheet &amp; makes a noise." in html
+    assert "<b>jams</b>" not in html
+
+
 def test_every_limited_api_operation_documents_429(app, client):
     """The OpenAPI document lists 429 (with Retry-After) on exactly the API
     operations under a limit, and every limited action has its routes."""

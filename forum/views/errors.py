@@ -42,14 +42,22 @@ def json_error(status: int, message: str, code: str | None = None, fields=None):
     return response
 
 
-def error_page(status: int, title: str, message: str, privilege: str | None = None):
-    """Render the HTML error page (a missing privilege links to its help)."""
+def error_page(
+    status: int,
+    title: str,
+    message: str,
+    privilege: str | None = None,
+    kept: list[tuple[str, str]] | None = None,
+):
+    """Render the HTML error page (a missing privilege links to its help;
+    ``kept`` is the text of a refused form, shown back to copy)."""
     page = render_template(
         "errors/error.html",
         status=status,
         title=title,
         message=message,
         privilege=privilege,
+        kept=kept or [],
     )
     return page, status
 

@@ -192,6 +192,26 @@ def wait_text(seconds: int) -> str:
     return f"{math.ceil(seconds / 3600)} hours"
 
 
+# Form fields a refused page POST shows back, so no typed text is lost.
+KEPT_FIELDS = (
+    ("title", "Title"),
+    ("tags", "Tags"),
+    ("body", "Text"),
+    ("summary", "Edit summary"),
+)
+
+
+def kept_text() -> list[tuple[str, str]]:
+    """What a refused form held, as (label, text), for the person to copy."""
+    if request.method != "POST":
+        return []
+    return [
+        (label, request.form[name])
+        for name, label in KEPT_FIELDS
+        if request.form.get(name)
+    ]
+
+
 def handle_rate_limited(error: RateLimitExceeded):
     """429 with Retry-After: an error page, or JSON for the API and preview."""
     seconds = retry_after(current_app.extensions[LIMITER])
@@ -200,7 +220,7 @@ def handle_rate_limited(error: RateLimitExceeded):
     if wants_json() or request.endpoint in JSON_ENDPOINTS:
         response = json_error(429, text)
     else:
-        page, status = error_page(429, "Too many requests", text)
+        page, status = error_page(429, "Too many requests", text, kept=kept_text())
         response = current_app.make_response((page, status))
     response.headers["Retry-After"] = str(seconds)
     return response
