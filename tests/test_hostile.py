@@ -1,0 +1,122 @@
+"""Hostile input: pathological Markdown, diffs, ids and remote images.
+
+The bound on time (5 s, generous: the benchmark's target is 1 s) catches a
+return of the quadratic or worse costs these inputs once had.
+"""
+
+import random
+import time
+
+import pytest
+
+from forum.services.posts import word_diff
+from tests.factories import make_question, make_user
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
+BOUND = 5.0
+WORDS = "printer offline cable router driver update socket screen battery".split()
+
+
+def timed(call):
+    """The response of call() and the seconds it took."""
+    start = time.perf_counter()
+    response = call()
+    return response, time.perf_counter() - start
+
+
+def prose(length: int, seed: int = 1) -> str:
+    """Words and line breaks, ``length`` characters."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    size = 0
+    while size < length:
+        word = rng.choice(WORDS) + rng.choice("  \n")
+        out.append(word)
+        size += len(word)
+    return "".join(out)[:length]
+
+
+def edit_body(auth, post, body: str) -> None:
+    """Edit a post's body as its owner (logged in)."""
+    url = f"/posts/{post.id}/edit"
+    response = auth.post(url, {"body": body, "summary": "edit"}, token_from=url)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+# --- revision diffs ---------------------------------------------------------
+
+
+def test_history_of_long_body_shows_changed_words(client, auth, app):
+    limit = app.config["BODY_MAX_LENGTH"]
+    old = prose(limit - 100)
+    words = old.split(" ")
+    words[100] = "FIRSTCHANGE"
+    words[-100] = "LASTCHANGE"
+    new = " ".join(words)
+    owner = make_user()
+    question = make_question(owner, body=old)
+    auth.login(owner.username)
+    edit_body(auth, question, new)
+    response, seconds = timed(lambda: client.get(f"/posts/{question.id}/revisions"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert seconds < BOUND
+    assert "<ins>FIRSTCHANGE</ins>" in html and "<ins>LASTCHANGE</ins>" in html
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a " * 15000, "b a " * 7500),
+        ("a b " * 7500, "b a " * 7500),
+        ("a\n" * 15000, "a\nb\n" * 7500),
+    ],
+    ids=["repeated", "alternating", "lines"],
+)
+def test_history_of_hostile_edit_is_bounded(client, auth, old, new):
+    owner = make_user()
+    question = make_question(owner, body=old)
+    auth.login(owner.username)
+    edit_body(auth, question, new)
+    response, seconds = timed(lambda: client.get(f"/posts/{question.id}/revisions"))
+    assert response.status_code == 200
+    assert seconds < BOUND
+
+
+def test_word_diff_joins_back_to_both_texts():
+    for old, new in [
+        ("the cable is plugged in", "the WiFi is plugged in now"),
+        ("a " * 3000, "b a " * 1500),
+        ("a\n" * 3000, "a\nb\n" * 1500),
+        ("", "new text"),
+        ("old text", ""),
+    ]:
+        parts = word_diff(old, new)
+        assert "".join(t for op, t in parts if op != "insert") == old
+        assert "".join(t for op, t in parts if op != "delete") == new
+
+
+def test_word_diff_marks_only_changed_words():
+    assert word_diff("the cable is in", "the WiFi is in") == [
+        ("equal", "the "),
+        ("delete", "cable"),
+        ("insert", "WiFi"),
+        ("equal", " is in"),
+    ]
+
+
+def test_word_diff_too_costly_by_words_diffs_lines():
+    head, tail = "first line\n" * 50, "last line\n" * 50
+    old_line, new_line = "a b c " * 2000 + "\n", "c b a " * 2000 + "\n"
+    assert word_diff(head + old_line + tail, head + new_line + tail) == [
+        ("equal", head),
+        ("delete", old_line),
+        ("insert", new_line),
+        ("equal", tail),
+    ]
+
+
+def test_word_diff_too_costly_by_lines_replaces_whole():
+    old, new = "a b c " * 5000, "c b a " * 5000
+    assert word_diff(old, new) == [("delete", old), ("insert", new)]
