@@ -5,9 +5,11 @@ return of the quadratic or worse costs these inputs once had.
 """
 
 import random
+import re
 import time
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from forum.services.posts import word_diff
 from tests.factories import make_question, make_user
@@ -120,3 +122,51 @@ def test_word_diff_too_costly_by_words_diffs_lines():
 def test_word_diff_too_costly_by_lines_replaces_whole():
     old, new = "a b c " * 5000, "c b a " * 5000
     assert word_diff(old, new) == [("delete", old), ("insert", new)]
+
+
+# --- ids out of range ---------------------------------------------------------
+
+HUGE_IDS = [str(2**63), str(2**64 + 1), "9" * 40, str(2**31)]
+
+
+def id_routes(app) -> list[tuple[str, str, list[str]]]:
+    """(rule, method, int arguments) of every route that takes an int."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        ints = [
+            name
+            for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter)
+        ]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}) if ints else []:
+            found.append((rule.rule, method, ints))
+    return found
+
+
+def test_every_int_converter_is_bounded(app):
+    routes = id_routes(app)
+    assert len(routes) >= 20
+    for rule in app.url_map.iter_rules():
+        for converter in rule._converters.values():
+            if isinstance(converter, IntegerConverter):
+                assert converter.max is not None and converter.max < 2**63, rule.rule
+
+
+@pytest.mark.parametrize("user", [None, "owner"])
+def test_huge_or_negative_ids_are_404_on_every_route(client, auth, app, user):
+    if user:
+        owner = make_user()
+        auth.login(owner.username)
+    routes = id_routes(app)
+    assert any(not rule.startswith("/api/") for rule, _, _ in routes)
+    for rule, method, ints in routes:
+        for value in [*HUGE_IDS, "-1", "0"]:
+            path = rule
+            for name in ints:
+                path = re.sub(rf"<[^>]*:{name}>", value, path)
+            path = re.sub(r"<(?:[^>]*:)?[^>]+>", "x", path)
+            response = client.open(path, method=method)
+            # Werkzeug answers 405 when a rule of another method has the
+            # same path (the API's PATCH and DELETE /posts/{id}).
+            allowed = {404, 405} if path.startswith("/api/") else {404}
+            assert response.status_code in allowed, (method, path, response.status_code)
