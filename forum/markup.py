@@ -5,13 +5,14 @@ import sys
 import threading
 import xml.etree.ElementTree as etree
 from html import unescape
+from urllib.parse import urlsplit
 
 import markdown
 import markdownify
 import nh3
 from markdown import blockprocessors, inlinepatterns
 from markdown.extensions import tables
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Scanning work (bracket tokens, characters of link targets) the link patterns
 # may spend on one conversion: each of them scans to the end of the text when
@@ -387,6 +388,69 @@ def render_markdown(text: str) -> Markup:
     finally:
         parser.reset()
     return Markup(sanitize_html(html.replace(_LONE_LT, "&lt;")))
+
+
+# Tokens of sanitised HTML (nh3 writes every attribute value double-quoted):
+# link starts and ends, and images with their attributes.
+_ATTRIBUTES = r"(?:\s+[\w:-]+(?:=\"[^\"]*\")?)*"
+_LINK_OR_IMAGE = re.compile(
+    rf"<a\b{_ATTRIBUTES}\s*>|</a>|<img\b(?P<attrs>{_ATTRIBUTES})\s*/?>"
+)
+_ATTRIBUTE = re.compile(r'([\w:-]+)="([^"]*)"')
+
+
+def image_hosts(setting) -> frozenset[str]:
+    """The IMAGE_HOSTS setting (a list, or a comma-separated string from the
+    environment) as a set of lower-case host names."""
+    if isinstance(setting, str):
+        setting = setting.split(",")
+    return frozenset(host.strip().lower() for host in setting or () if host.strip())
+
+
+def image_loads(src: str, hosts: frozenset[str]) -> bool:
+    """Whether a page may load an image from src: relative URLs (this site),
+    and http(s) URLs on one of the hosts. Read as a browser reads it."""
+    squeezed = _URL_IGNORED.sub("", src).replace("\\", "/")
+    head = re.split(r"[/?#]", squeezed, maxsplit=1)[0]
+    if not squeezed.startswith("//") and ":" not in head:
+        return True
+    try:
+        parts = urlsplit(squeezed if ":" in head else "https:" + squeezed)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in ("http", "https") and host is not None and host in hosts
+    )
+
+
+def remote_images_as_links(html: str, hosts: frozenset[str]) -> str:
+    """Sanitised HTML with every image a page may not load (see image_loads)
+    shown as a link to it, or as its alt text inside a link: loading an image
+    from any host tells that host who reads the page."""
+    if "<img" not in html:
+        return html
+    depth = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal depth
+        token = match.group(0)
+        if token == "</a>":
+            depth = max(depth - 1, 0)
+            return token
+        if token.startswith("<a"):
+            depth += 1
+            return token
+        attributes = dict(_ATTRIBUTE.findall(match.group("attrs") or ""))
+        src = unescape(attributes.get("src", ""))
+        if not src or image_loads(src, hosts):
+            return token
+        label = escape(unescape(attributes.get("alt", "")) or src)
+        if depth:
+            return str(label)
+        return f'<a href="{escape(src)}" rel="nofollow ugc noopener">{label}</a>'
+
+    return _LINK_OR_IMAGE.sub(replace, html)
 
 
 def plain_text(html: str) -> str:

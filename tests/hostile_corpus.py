@@ -83,7 +83,9 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "backslashes": lambda n: _fill("\\", n),
     "escaped brackets": lambda n: _fill("\\[", n),
     "pipes": lambda n: _fill("|", n),
-    "wide table": lambda n: "a" + _fill("|a", n // 3) + "\n-" + _fill("|-", n // 3) + "\n",
+    "wide table": lambda n: (
+        "a" + _fill("|a", n // 3) + "\n-" + _fill("|-", n // 3) + "\n"
+    ),
     "long table": lambda n: "a|b\n-|-\n" + _fill("|" * 50 + "\n", n - 8),
     "headers": lambda n: _fill("#", n),
     "header lines": lambda n: _fill("# a\n", n),

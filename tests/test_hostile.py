@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from forum.services.posts import word_diff
 from tests.factories import make_question, make_user
+from tests.helpers import make_app
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -170,3 +171,88 @@ def test_huge_or_negative_ids_are_404_on_every_route(client, auth, app, user):
             # same path (the API's PATCH and DELETE /posts/{id}).
             allowed = {404, 405} if path.startswith("/api/") else {404}
             assert response.status_code in allowed, (method, path, response.status_code)
+
+
+# --- remote images -------------------------------------------------------------
+
+IMAGES_BODY = (
+    "Screenshots of the printer queue:\n\n"
+    "![remote shot](http://other.example/a.png)\n\n"
+    "![local shot](/static/local.png)\n\n"
+    "![allowed shot](https://i.example/c.png)\n\n"
+    '<img src="http://other.example/raw.png" alt="raw">\n\n'
+    "![](//other.example/relative-scheme.png)\n\n"
+    "![tab](ht\ttp://other.example/tab.png)\n\n"
+    "[![linked](http://other.example/in-link.png)](https://docs.example/)\n"
+)
+
+
+def page_of(client, question) -> str:
+    """The HTML of a question's page."""
+    response = client.get(f"/questions/{question.id}", follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def img_sources(html: str) -> list[str]:
+    """The src of every <img> in a page."""
+    return re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
+
+
+def test_remote_images_are_links_by_default(client):
+    question = make_question(body=IMAGES_BODY)
+    html = page_of(client, question)
+    assert img_sources(html) == ["/static/local.png"]
+    link = '<a href="{}" rel="nofollow ugc noopener">{}</a>'
+    assert link.format("http://other.example/a.png", "remote shot") in html
+    assert (
+        '<a href="https://i.example/c.png" rel="nofollow ugc noopener">allowed shot</a>'
+        in html
+    )
+    assert (
+        '<a href="http://other.example/raw.png" rel="nofollow ugc noopener">raw</a>'
+        in html
+    )
+    assert ">//other.example/relative-scheme.png</a>" in html
+    assert "other.example/tab.png" in html
+    # Inside a link the image becomes its alt text.
+    assert 'href="https://docs.example/" rel="nofollow ugc noopener">linked</a>' in html
+
+
+def test_images_load_from_configured_hosts(tmp_path):
+    app = make_app(tmp_path, IMAGE_HOSTS="i.example, Other.Example")
+    with app.app_context():
+        question = make_question(body=IMAGES_BODY)
+        html = page_of(app.test_client(), question)
+    # Markdown turns the tab into spaces; browsers drop both.
+    sources = [re.sub(r"\s", "", src) for src in img_sources(html)]
+    assert sorted(sources) == sorted(
+        [
+            "http://other.example/a.png",
+            "/static/local.png",
+            "https://i.example/c.png",
+            "http://other.example/raw.png",
+            "//other.example/relative-scheme.png",
+            "http://other.example/tab.png",
+            "http://other.example/in-link.png",
+        ]
+    )
+
+
+def test_api_shows_remote_images_as_links(client):
+    question = make_question(body=IMAGES_BODY)
+    body_html = client.get(f"/api/v1/questions/{question.id}").json["body_html"]
+    assert img_sources(body_html) == ["/static/local.png"]
+    assert 'href="http://other.example/a.png"' in body_html
+
+
+def test_image_link_escapes_its_alt_text(client):
+    question = make_question(
+        body='<img src="http://other.example/x.png" alt="<b>&quot;x">'
+    )
+    html = page_of(client, question)
+    label = "&lt;b&gt;&#34;x"
+    assert (
+        f'href="http://other.example/x.png" rel="nofollow ugc noopener">{label}</a>'
+        in html
+    )
