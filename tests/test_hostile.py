@@ -12,8 +12,10 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from forum.services.posts import word_diff
-from tests.factories import make_question, make_user
+from tests.factories import PASSWORD, make_question, make_user
 from tests.helpers import make_app
+from tests.hostile_corpus import FAMILIES
+from tests.hostile_routes import Request, make_fixtures, plan, unmapped
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -256,3 +258,71 @@ def test_image_link_escapes_its_alt_text(client):
         f'href="http://other.example/x.png" rel="nofollow ugc noopener">{label}</a>'
         in html
     )
+
+
+# --- the corpus through the routes ------------------------------------------------
+
+# Long enough that every family took seconds (or raised) before the bounds.
+CORPUS_LENGTH = 8000
+# The families that cost most before, sent to every route that takes text.
+ROUTE_FAMILIES = ("open brackets", "pipe headings", "nested list line", "autolinks")
+
+
+@pytest.fixture
+def hostile_app(tmp_path):
+    """An app without CSRF checks or rate limits: the corpus, not the forms."""
+    return make_app(tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+
+
+def send(client, request, token: str = ""):
+    """Send one request of the plan; the response and its seconds."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return timed(
+        lambda: client.open(
+            request.path,
+            method=request.method,
+            data=request.form,
+            json=request.json,
+            query_string=request.query,
+            headers=headers if request.path.startswith("/api/") else {},
+        )
+    )
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_previews_in_bounded_time(hostile_app, family):
+    body = FAMILIES[family](CORPUS_LENGTH)
+    with hostile_app.app_context():
+        response, seconds = send(
+            hostile_app.test_client(),
+            Request("POST /preview", "POST", "/preview", form={"body": body}),
+        )
+    assert response.status_code in (200, 422), response.status_code
+    assert seconds < BOUND
+
+
+@pytest.mark.parametrize("family", ROUTE_FAMILIES)
+def test_every_route_takes_hostile_text_in_bounded_time(hostile_app, family):
+    make = FAMILIES[family]
+    with hostile_app.app_context():
+        fixtures = make_fixtures()
+        owner, anonymous = hostile_app.test_client(), hostile_app.test_client()
+        login = {"login": "hostile_owner", "password": PASSWORD}
+        assert owner.post("/login", data=login).status_code == 302
+        credentials = {"username": "hostile_owner", "password": PASSWORD}
+        token = anonymous.post("/api/v1/tokens", json=credentials).json["token"]
+        assert unmapped(hostile_app) == []
+        routes = set()
+        for request in plan(
+            hostile_app, fixtures, lambda n: make(min(n, CORPUS_LENGTH))
+        ):
+            client = anonymous if request.anonymous else owner
+            response, seconds = send(client, request, token)
+            assert response.status_code < 500, (request.route, response.status_code)
+            assert seconds < BOUND, (request.route, seconds)
+            routes.add(request.route)
+    assert {
+        "POST /preview",
+        "GET /posts/<int:post_id>/revisions",
+        "GET /search",
+    } <= routes
