@@ -62,6 +62,7 @@ class DefaultConfig:
 
     # Lists.
     QUESTIONS_PER_PAGE = 30
+    REVISIONS_PER_PAGE = 20  # a post's history, with a diff each
     USERS_PER_PAGE = 36
     TAGS_PER_PAGE = 60
     API_PER_PAGE = 30

@@ -326,3 +326,21 @@ def test_every_route_takes_hostile_text_in_bounded_time(hostile_app, family):
         "GET /posts/<int:post_id>/revisions",
         "GET /search",
     } <= routes
+
+
+def test_history_is_paged_with_diffs_across_pages(client, auth, app):
+    app.config["REVISIONS_PER_PAGE"] = 2
+    owner = make_user()
+    question = make_question(owner, body="version one of the printer question body")
+    auth.login(owner.username)
+    for word in ("two", "three", "four"):
+        edit_body(auth, question, f"version {word} of the printer question body")
+    first = client.get(f"/posts/{question.id}/revisions").get_data(as_text=True)
+    assert "Revision 4" in first and "Revision 3" in first and "Revision 2" not in first
+    assert "<del>three</del><ins>four</ins>" in first
+    second = client.get(f"/posts/{question.id}/revisions?page=2").get_data(as_text=True)
+    assert (
+        "Revision 2" in second and "Revision 1" in second and "Revision 3" not in second
+    )
+    assert "<del>one</del><ins>two</ins>" in second
+    assert f'href="/posts/{question.id}/revisions?page=2"' in first

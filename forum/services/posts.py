@@ -423,6 +423,28 @@ def _split(text: str, pattern: str) -> list[str]:
     return [piece for piece in re.split(pattern, text) if piece]
 
 
+def revision_history(post: Post, page: int, per_page: int) -> Page:
+    """One page of a post's history, newest first: revisions with their diffs
+    against the previous one (which may be on the next page)."""
+    total = (
+        db.session.scalar(
+            select(func.max(Revision.number)).where(Revision.post_id == post.id)
+        )
+        or 0
+    )
+    top = total - (page - 1) * per_page
+    bottom = max(1, top - per_page + 1)
+    revisions = list(
+        db.session.scalars(
+            _revisions_of(post).where(Revision.number.between(bottom - 1, top))
+        )
+    )
+    entries = revision_diffs(revisions) if top >= 1 else []
+    if bottom > 1:
+        entries = entries[:-1]  # the previous revision, there for its diff
+    return Page(items=entries, page=page, per_page=per_page, total=total)
+
+
 def word_diff(
     old: str, new: str, budget: DiffBudget | None = None
 ) -> list[tuple[str, str]]:
