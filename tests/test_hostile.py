@@ -7,10 +7,12 @@ return of the quadratic or worse costs these inputs once had.
 import random
 import re
 import time
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.routing import IntegerConverter
 
+from forum.extensions import db
 from forum.services.posts import word_diff
 from tests.factories import PASSWORD, make_question, make_user
 from tests.helpers import make_app
@@ -21,6 +23,19 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 
 BOUND = 5.0
 WORDS = "printer offline cable router driver update socket screen battery".split()
+
+
+@contextmanager
+def other_app(folder, **config):
+    """An app with other settings, in its app context; its connections closed after."""
+    folder.mkdir()
+    app = make_app(folder, **config)
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def timed(call):
@@ -222,8 +237,7 @@ def test_remote_images_are_links_by_default(client):
 
 
 def test_images_load_from_configured_hosts(tmp_path):
-    app = make_app(tmp_path, IMAGE_HOSTS="i.example, Other.Example")
-    with app.app_context():
+    with other_app(tmp_path / "hosts", IMAGE_HOSTS="i.example, Other.Example") as app:
         question = make_question(body=IMAGES_BODY)
         html = page_of(app.test_client(), question)
     # Markdown turns the tab into spaces; browsers drop both.
@@ -270,8 +284,12 @@ ROUTE_FAMILIES = ("open brackets", "pipe headings", "nested list line", "autolin
 
 @pytest.fixture
 def hostile_app(tmp_path):
-    """An app without CSRF checks or rate limits: the corpus, not the forms."""
-    return make_app(tmp_path, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
+    """An app without CSRF checks or rate limits: the corpus, not the forms
+    (its own folder, the same database as the test's app)."""
+    with other_app(
+        tmp_path / "hostile", WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False
+    ) as app:
+        yield app
 
 
 def send(client, request, token: str = ""):
