@@ -140,9 +140,10 @@ class Request:
 
 
 def make_fixtures() -> dict:
-    """A staff owner (exempt from privileges) with a question and a comment;
+    """A staff owner (exempt from privileges and new-user limits, with the
+    reputation to be past them too) with a question and a comment;
     call inside an app context. Returns ids and the owner's username."""
-    owner = make_user(staff=True, username="hostile_owner")
+    owner = make_user(staff=True, reputation=1000, username="hostile_owner")
     question = make_question(owner)
     comment = make_comment(question, owner)
     return {

@@ -204,6 +204,11 @@ IMAGES_BODY = (
 )
 
 
+def trusted():
+    """An author past every new-user limit on links and images."""
+    return make_user(reputation=1000)
+
+
 def page_of(client, question) -> str:
     """The HTML of a question's page."""
     response = client.get(f"/questions/{question.id}", follow_redirects=True)
@@ -217,7 +222,7 @@ def img_sources(html: str) -> list[str]:
 
 
 def test_remote_images_are_links_by_default(client):
-    question = make_question(body=IMAGES_BODY)
+    question = make_question(trusted(), body=IMAGES_BODY)
     html = page_of(client, question)
     assert img_sources(html) == ["/static/local.png"]
     link = '<a href="{}" rel="nofollow ugc noopener">{}</a>'
@@ -238,7 +243,7 @@ def test_remote_images_are_links_by_default(client):
 
 def test_images_load_from_configured_hosts(tmp_path):
     with other_app(tmp_path / "hosts", IMAGE_HOSTS="i.example, Other.Example") as app:
-        question = make_question(body=IMAGES_BODY)
+        question = make_question(trusted(), body=IMAGES_BODY)
         html = page_of(app.test_client(), question)
     # Markdown turns the tab into spaces; browsers drop both.
     sources = [re.sub(r"\s", "", src) for src in img_sources(html)]
@@ -256,7 +261,7 @@ def test_images_load_from_configured_hosts(tmp_path):
 
 
 def test_api_shows_remote_images_as_links(client):
-    question = make_question(body=IMAGES_BODY)
+    question = make_question(trusted(), body=IMAGES_BODY)
     body_html = client.get(f"/api/v1/questions/{question.id}").json["body_html"]
     assert img_sources(body_html) == ["/static/local.png"]
     assert 'href="http://other.example/a.png"' in body_html
@@ -264,7 +269,7 @@ def test_api_shows_remote_images_as_links(client):
 
 def test_image_link_escapes_its_alt_text(client):
     question = make_question(
-        body='<img src="http://other.example/x.png" alt="<b>&quot;x">'
+        trusted(), body='<img src="http://other.example/x.png" alt="<b>&quot;x">'
     )
     html = page_of(client, question)
     label = "&lt;b&gt;&#34;x"
