@@ -191,7 +191,7 @@ def unmapped(app: Flask) -> list[str]:
     """Routes taking a body that the plan does not know (sent every field)."""
     found = []
     for rule in app.url_map.iter_rules():
-        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"GET", "HEAD", "OPTIONS"}):
             key = (rule.endpoint, method)
             if key not in TEXT_ROUTES and rule.endpoint not in NO_TEXT:
                 found.append(f"{method} {rule.rule}")
@@ -206,7 +206,7 @@ def plan(app: Flask, fixtures: dict, text_of) -> Iterator[Request]:
     for rule in rules:
         if rule.endpoint in NO_TEXT:
             continue
-        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"GET", "HEAD", "OPTIONS"}):
             encoding, fields = TEXT_ROUTES.get(
                 (rule.endpoint, method), (FORM, everything)
             )
@@ -225,7 +225,7 @@ def plan(app: Flask, fixtures: dict, text_of) -> Iterator[Request]:
                     anonymous=rule.endpoint in ANONYMOUS,
                 )
     for rule in rules:
-        if rule.endpoint in NO_TEXT or "GET" not in rule.methods:
+        if rule.endpoint in NO_TEXT or "GET" not in (rule.methods or set()):
             continue
         query = {name: text_of(QUERY_LIMIT) for name in QUERY_PARAMETERS}
         yield Request(
