@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 
 from forum import cli, search
 from forum.config import DefaultConfig
@@ -117,8 +118,19 @@ def register_extensions(app: Flask) -> None:
     badges.connect()  # award badges right after the events that earn them
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: 1 to 2**31 - 1, the range of an Integer
+    column, so an id no row can have is a 404 (SQLite raises past 2**63)."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        super().__init__(
+            map, fixed_digits=fixed_digits, min=min, max=max, signed=signed
+        )
+
+
 def register_blueprints(app: Flask) -> None:
-    """Pages and the JSON API."""
+    """Pages and the JSON API; the int converter bounded before any rule."""
+    app.url_map.converters["int"] = IdConverter
     pages = (
         auth,
         questions,

@@ -76,8 +76,13 @@ class DefaultConfig:
     TAGS_MAX = 5
     TAG_MAX_LENGTH = 35
 
+    # Hosts whose images posts may load (FORUM_IMAGE_HOSTS="i.example,cdn.example");
+    # images from any other host are shown as links. Relative images always load.
+    IMAGE_HOSTS: tuple[str, ...] = ()
+
     # Lists.
     QUESTIONS_PER_PAGE = 30
+    REVISIONS_PER_PAGE = 20  # a post's history, with a diff each
     USERS_PER_PAGE = 36
     TAGS_PER_PAGE = 60
     API_PER_PAGE = 30

@@ -1,6 +1,5 @@
 """Editing, deleting and restoring posts; their revision history."""
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -328,35 +327,174 @@ def revisions_page(post: Post, page: int, per_page: int) -> Page:
     return paginate(_revisions_of(post), page, per_page)
 
 
-def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Diff two texts word by word: a list of (equal|insert|delete, text)."""
-    a = re.split(r"(\s+)", old or "")
-    b = re.split(r"(\s+)", new or "")
+# Diff work (comparisons and steps) one history page may spend, and at most
+# one diff by words, then by lines: past them a changed stretch shows as
+# replaced whole, so any history renders in bounded time.
+DIFF_PAGE_BUDGET = 1_000_000
+DIFF_WORDS_BUDGET = 300_000
+DIFF_LINES_BUDGET = 100_000
+
+
+class DiffBudget:
+    """Diff work left: shared by the diffs of one page."""
+
+    def __init__(self, units: int = DIFF_PAGE_BUDGET):
+        self.left = units
+
+
+def _edit_script(
+    a: list[str], b: list[str], units: int
+) -> tuple[list[str] | None, int]:
+    """Myers' shortest edit script of a into b ("=", "-" or "+" per step) and
+    the work it took; None as the script when it would take more than units."""
+    n, m = len(a), len(b)
+    frontier = {1: 0}
+    trace: list[dict[int, int]] = []
+    work = 0
+    for d in range(n + m + 1):
+        trace.append(frontier.copy())
+        work += d + 1
+        for k in range(-d, d + 1, 2):
+            if k == -d or (k != d and frontier[k - 1] < frontier[k + 1]):
+                x = frontier[k + 1]
+            else:
+                x = frontier[k - 1] + 1
+            y = x - k
+            start = x
+            while x < n and y < m and a[x] == b[y]:
+                x += 1
+                y += 1
+            work += x - start + 1
+            frontier[k] = x
+            if x >= n and y >= m:
+                return _backtrack(trace, n, m), work
+        if work > units:
+            return None, work
+    raise AssertionError("unreachable: d reaches len(a) + len(b) at the latest")
+
+
+def _backtrack(trace: list[dict[int, int]], x: int, y: int) -> list[str]:
+    """The steps of the path _edit_script found, first to last."""
+    steps: list[str] = []
+    for d in range(len(trace) - 1, -1, -1):
+        frontier = trace[d]
+        k = x - y
+        prev_k = (
+            k + 1
+            if k == -d or (k != d and frontier[k - 1] < frontier[k + 1])
+            else k - 1
+        )
+        prev_x = frontier[prev_k] if d else 0
+        prev_y = prev_x - prev_k if d else 0
+        while x > prev_x and y > prev_y:
+            steps.append("=")
+            x -= 1
+            y -= 1
+        if d:
+            steps.append("+" if x == prev_x else "-")
+        x, y = prev_x, prev_y
+    steps.reverse()
+    return steps
+
+
+def _parts(a: list[str], b: list[str], steps: list[str]) -> list[tuple[str, str]]:
+    """(equal|delete|insert, text) runs of an edit script; in a changed stretch
+    the deleted text comes before the inserted text."""
+    runs: dict[str, list[str]] = {"equal": [], "delete": [], "insert": []}
     parts: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(("equal", "".join(a[i1:i2])))
-            continue
-        if op in ("delete", "replace"):
-            parts.append(("delete", "".join(a[i1:i2])))
-        if op in ("insert", "replace"):
-            parts.append(("insert", "".join(b[j1:j2])))
+
+    def flush(*ops: str) -> None:
+        for op in ops:
+            if runs[op]:
+                parts.append((op, "".join(runs[op])))
+                runs[op].clear()
+
+    i = j = 0
+    for step in steps:
+        if step == "=":
+            flush("delete", "insert")
+            runs["equal"].append(a[i])
+            i += 1
+            j += 1
+        else:
+            flush("equal")
+            if step == "-":
+                runs["delete"].append(a[i])
+                i += 1
+            else:
+                runs["insert"].append(b[j])
+                j += 1
+    flush("delete", "insert", "equal")
     return parts
+
+
+def _split(text: str, pattern: str) -> list[str]:
+    """Tokens that join back into text: the pieces and the separators."""
+    return [piece for piece in re.split(pattern, text) if piece]
+
+
+def revision_history(post: Post, page: int, per_page: int) -> Page:
+    """One page of a post's history, newest first: revisions with their diffs
+    against the previous one (which may be on the next page)."""
+    total = (
+        db.session.scalar(
+            select(func.max(Revision.number)).where(Revision.post_id == post.id)
+        )
+        or 0
+    )
+    top = total - (page - 1) * per_page
+    bottom = max(1, top - per_page + 1)
+    revisions = list(
+        db.session.scalars(
+            _revisions_of(post).where(Revision.number.between(bottom - 1, top))
+        )
+    )
+    entries = revision_diffs(revisions) if top >= 1 else []
+    if bottom > 1:
+        entries = entries[:-1]  # the previous revision, there for its diff
+    return Page(items=entries, page=page, per_page=per_page, total=total)
+
+
+def word_diff(
+    old: str, new: str, budget: DiffBudget | None = None
+) -> list[tuple[str, str]]:
+    """Diff two texts word by word: a list of (equal|insert|delete, text).
+
+    Words first; when that costs too much, whole lines; when that does too,
+    the old text deleted and the new one inserted. A budget shared by several
+    diffs bounds them all together.
+    """
+    budget = budget or DiffBudget()
+    old, new = old or "", new or ""
+    if old == new:
+        return [("equal", old)] if old else []
+    for pattern, most in (
+        (r"(\s+)", DIFF_WORDS_BUDGET),
+        (r"(?<=\n)", DIFF_LINES_BUDGET),
+    ):
+        a, b = _split(old, pattern), _split(new, pattern)
+        units = min(most, budget.left)
+        if units <= 0:
+            break
+        steps, work = _edit_script(a, b, units)
+        budget.left -= work
+        if steps is not None:
+            return _parts(a, b, steps)
+    return [part for part in (("delete", old), ("insert", new)) if part[1]]
 
 
 def revision_diffs(revisions: list[Revision]) -> list[dict[str, Any]]:
     """Pair each revision with word diffs (title, body, tags) against the previous,
-    newest first."""
+    newest first; all of them within one diff budget, newest served first."""
+    budget = DiffBudget()
     result = []
-    previous = None
-    for rev in revisions:
+    for index in range(len(revisions) - 1, -1, -1):
+        rev = revisions[index]
         entry: dict[str, Any] = {"revision": rev}
-        if previous is not None:
-            entry["title"] = word_diff(previous.title or "", rev.title or "")
-            entry["body"] = word_diff(previous.body_markdown, rev.body_markdown)
-            entry["tags"] = word_diff(previous.tags, rev.tags)
+        if index:
+            previous = revisions[index - 1]
+            entry["title"] = word_diff(previous.title or "", rev.title or "", budget)
+            entry["body"] = word_diff(previous.body_markdown, rev.body_markdown, budget)
+            entry["tags"] = word_diff(previous.tags, rev.tags, budget)
         result.append(entry)
-        previous = rev
-    result.reverse()
     return result

@@ -1,15 +1,13 @@
 """Security headers on every response, HTTPS behind a trusted proxy, and no
 server version in any header."""
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from werkzeug import serving
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# A CSP source expression we pass through: host, optional scheme, port, wildcard.
-_SOURCE_RE = re.compile(r"(?:https?://)?(?:\*\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+from forum.markup import image_hosts
 
 # What the site's own pages need: every script and style is a file in static/.
 _FIXED_DIRECTIVES = (
@@ -24,23 +22,6 @@ _FIXED_DIRECTIVES = (
 )
 
 _SERVER_NAME = "forum"
-
-
-def image_hosts(value: object) -> list[str]:
-    """IMAGE_HOSTS as a list of CSP sources (a list, or a comma/space-separated
-    string from the environment); entries that are not plain hosts are dropped."""
-    items: Iterable[object]
-    if isinstance(value, str):
-        items = re.split(r"[\s,]+", value)
-    elif isinstance(value, list | tuple | set | frozenset):
-        items = value
-    else:
-        items = ()
-    return [
-        item
-        for item in (str(raw).strip() for raw in items)
-        if item and _SOURCE_RE.fullmatch(item)
-    ]
 
 
 def content_security_policy(app: Flask) -> str:

@@ -3,10 +3,11 @@
 import re
 from datetime import datetime
 
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from forum.markup import image_hosts, remote_images_as_links
 from forum.models import utcnow
 from forum.safe_urls import safe_url
 from forum.search.query import MAX_QUERY_LENGTH
@@ -100,8 +101,17 @@ def size_text(size: int) -> str:
 
 def trusted_html(value: str | None) -> Markup:
     """Mark a stored ``*_html`` column as safe: only for HTML that
-    ``forum.markup.render_markdown`` produced (sanitised on save)."""
-    return Markup(value or "")
+    ``forum.markup.render_markdown`` produced (sanitised on save); images
+    from hosts not in IMAGE_HOSTS become links (see ``shown_html``)."""
+    return Markup(shown_html(value))
+
+
+def shown_html(value: str | None) -> str:
+    """A stored ``*_html`` column as pages and the API show it: remote
+    images only from IMAGE_HOSTS, applied when shown so that a change of the
+    setting applies to every post already saved."""
+    hosts = image_hosts(current_app.config.get("IMAGE_HOSTS"))
+    return remote_images_as_links(value or "", hosts)
 
 
 def register(app: Flask) -> None:

@@ -2,14 +2,22 @@
 
 from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
 from forum.models import Comment, Post, Question
 from forum.services import comments, posts, questions
 from forum.services.permissions import question_of
 from forum.views.forms import CommentForm, EditPostForm, form_page
-from forum.views.helpers import login_first, viewer
+from forum.views.helpers import login_first, page_arg, viewer
 
 bp = Blueprint("posts", __name__)
 
@@ -97,15 +105,18 @@ def undelete(post_id: int):
 
 @bp.get("/posts/<int:post_id>/revisions")
 def revisions(post_id: int):
-    """Every revision of a post, newest first, with word diffs."""
+    """A page of a post's revisions, newest first, with word diffs."""
     post = questions.get_post(post_id, viewer())
-    entries = posts.revision_diffs(posts.list_revisions(post))
+    history = posts.revision_history(
+        post, page_arg(), current_app.config["REVISIONS_PER_PAGE"]
+    )
     question = question_of(post)
     return render_template(
         "posts/revisions.html",
         post=post,
         question=question,
-        entries=entries,
+        entries=history.items,
+        history=history,
         post_url=post_url(post),
     )
 

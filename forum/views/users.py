@@ -126,7 +126,7 @@ def api_tokens():
     return render_template("users/tokens.html", tokens=tokens.list_tokens(viewer()))
 
 
-@bp.post("/users/tokens/<int(max=2147483647):token_id>/revoke")
+@bp.post("/users/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
     """Revoke one of one's API tokens (404 for anyone else's)."""

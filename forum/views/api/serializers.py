@@ -18,7 +18,7 @@ from forum.models import (
 from forum.search import Hit
 from forum.services import badges, privileges, questions, voting
 from forum.services.pagination import Page
-from forum.views.helpers import isoformat
+from forum.views.helpers import isoformat, shown_html
 
 
 def page(result: Page, items: list) -> dict:
@@ -112,7 +112,7 @@ def question(q: Question, viewer: User | None, votes: dict[int, int]) -> dict:
         "id": q.id,
         "title": q.title,
         "body_markdown": q.body_markdown,
-        "body_html": q.body_html,
+        "body_html": shown_html(q.body_html),
         "tags": q.tag_names,
         "score": q.score,
         "answer_count": q.answer_count or 0,
@@ -146,7 +146,7 @@ def comment(c: Comment) -> dict:
         "id": c.id,
         "post_id": c.post_id,
         "body_markdown": c.body_markdown,
-        "body_html": c.body_html,
+        "body_html": shown_html(c.body_html),
         "owner": user_summary(c.owner),
         "created_at": isoformat(c.created_at),
     }
@@ -164,7 +164,7 @@ def answer(
         "id": a.id,
         "question_id": a.question_id,
         "body_markdown": a.body_markdown,
-        "body_html": a.body_html,
+        "body_html": shown_html(a.body_html),
         "score": a.score,
         "is_accepted": accepted_id is not None and accepted_id == a.id,
         "owner": user_summary(a.owner),
