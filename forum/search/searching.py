@@ -198,6 +198,7 @@ def _ranked(
         if not first.exact:
             return first.ids[start:], first.count, False, None
         estimate = min(q.estimate_size(s.reader()), s.doc_count())
+        estimate = max(estimate, _partial_estimate(s, parsed, first.count))
         return first.ids[start:], max(first.count, estimate), False, None
     # The first tier is complete here (a cut-off search has at least
     # ``wanted`` matches): the rest of the page comes from the threads that
@@ -210,7 +211,22 @@ def _ranked(
         if partial is not None and partial.ids:
             total = count + partial.count
             return (ids + partial.ids)[start:], total, partial.exact, count
+    if more.exact and count >= wanted:
+        # Partial matches may follow on later pages: the total says so.
+        estimate = _partial_estimate(s, parsed, count)
+        if estimate > count:
+            return ids[start:], estimate, False, None
     return ids[start:], count, more.exact, None
+
+
+def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
+    """An upper bound of ``count`` all-words matches plus the partial matches
+    that may follow them (``count`` when the query is never loosened)."""
+    words = sq.meaningful_words(parsed)
+    pq = sq.partial_query(words) if words else None
+    if pq is None:
+        return count
+    return min(count + pq.estimate_size(s.reader()), s.doc_count())
 
 
 def _partial(
