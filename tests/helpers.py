@@ -209,6 +209,12 @@ def found(words: str, sort: str = "relevance") -> list[int]:
     return [hit.question.id for hit in search.search(words, sort).hits]
 
 
+def found_all(words: str, sort: str = "relevance") -> list[int]:
+    """Ids of the questions a search finds holding every word (no partial tier)."""
+    hits = search.search(words, sort).hits
+    return [hit.question.id for hit in hits if hit.match == "all"]
+
+
 def live_name() -> str | None:
     """The live generation's name."""
     return indexer.store().current_name()

@@ -41,7 +41,8 @@ def test_search_hit_shape(client, indexed):
         False,
     )
     (item,) = data["items"]
-    assert set(item) == SUMMARY | {"highlights"}
+    assert set(item) == SUMMARY | {"highlights", "match"}
+    assert item["match"] == "all"
     assert item["id"] == question.id and item["title"] == question.title
     assert item["tags"] == ["printer", "windows"]
     assert (item["score"], item["answer_count"]) == (0, 1)
@@ -222,6 +223,7 @@ def test_openapi_documents_search_and_similar(client):
     assert set(schemas["SearchHit"]["properties"]) == SUMMARY | {
         "highlights",
         "answer_id",
+        "match",
     }
     assert "answer_id" not in schemas["SearchHit"]["required"]
     assert set(schemas["SimilarQuestion"]["properties"]) == SUMMARY | {"is_solved"}

@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import utcnow
 from forum.services import voting
 from tests.factories import make_answer, make_question, make_user
-from tests.helpers import found
+from tests.helpers import found, found_all
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -75,9 +75,9 @@ def ids(corpus, *names: str) -> set[int]:
 
 
 def test_free_words_must_all_match(corpus):
-    assert set(found("network")) == ids(corpus, "wifi", "scanner")
-    assert set(found("network scanner")) == ids(corpus, "scanner")
-    assert found("network printer") == []
+    assert set(found_all("network")) == ids(corpus, "wifi", "scanner")
+    assert set(found_all("network scanner")) == ids(corpus, "scanner")
+    assert found_all("network printer") == []
 
 
 def test_exact_phrase(corpus):
@@ -203,11 +203,11 @@ def test_stemming_and_accent_folding(corpus):
 
 
 def test_unknown_operators_are_words(corpus):
-    assert found("foo:bar printer") == []  # "foo" and "bar" must match too
-    assert found("printer:offline") == [corpus["printer"].id]
-    assert found("is:nonsense printer") == []
-    assert found("score:lots scanner") == []
-    assert found("created:yesterday") == []
+    assert found_all("foo:bar printer") == []  # "foo" and "bar" must match too
+    assert found_all("printer:offline") == [corpus["printer"].id]
+    assert found_all("is:nonsense printer") == []
+    assert found_all("score:lots scanner") == []
+    assert found_all("created:yesterday") == []
 
 
 @pytest.mark.parametrize(
@@ -284,8 +284,8 @@ def test_odd_queries_never_raise(corpus):
 
 def test_wildcard_and_fuzzy_characters_do_not_explode(corpus):
     # No wildcard or fuzzy expansion: one term each, never the whole vocabulary.
-    assert found("printer~") == [corpus["printer"].id]
-    assert found("printer~ offline*") == []
+    assert found_all("printer~") == [corpus["printer"].id]
+    assert found_all("printer~ offline*") == []
     assert search.search("*" * 300).total >= 0
 
 
@@ -359,16 +359,16 @@ def test_common_words_rank_what_rarer_words_find(app):
     plain = make_question(title="Rollers squeak on the scanner", body=BODY)
     search.drain()
     # "kumquat" is in 5 of 6 questions: beside "rollers" it only ranks.
-    assert found("kumquat rollers") == [rollers.id, plain.id]
-    assert found("rollers kumquat") == [rollers.id, plain.id]
+    assert found_all("kumquat rollers") == [rollers.id, plain.id]
+    assert found_all("rollers kumquat") == [rollers.id, plain.id]
     # Alone, or with only common words, every word must match.
-    assert len(found("kumquat")) == 5 and plain.id not in found("kumquat")
-    assert set(found("kumquat slow printer")) == {q.id for q in made}
+    assert len(found_all("kumquat")) == 5 and plain.id not in found_all("kumquat")
+    assert set(found_all("kumquat slow printer")) == {q.id for q in made}
     # A phrase is never demoted.
-    assert found('"on the kumquat" rollers') == [rollers.id]
+    assert found_all('"on the kumquat" rollers') == [rollers.id]
     # Below the minimum size, no word is common.
     app.config["SEARCH_COMMON_MIN"] = 1000
-    assert found("kumquat rollers") == [rollers.id]
+    assert found_all("kumquat rollers") == [rollers.id]
 
 
 BODY = "It started after the firmware update of last week, every single day."

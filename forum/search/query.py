@@ -4,6 +4,8 @@ Never raises on user input: unknown operators, stray quotes or brackets are
 read as plain words, and an over-long query is truncated.
 """
 
+import itertools
+import math
 import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
@@ -15,6 +17,21 @@ from forum.search.schema import TEXT_ANALYZER, day_number, micros
 
 MAX_QUERY_LENGTH = 300
 MAX_TERMS = 32
+# A partial match is looked for among a query's first words only (see
+# ``partial_query``): 8 words make at most 70 combinations.
+PARTIAL_MAX_WORDS = 8
+# Words a person types around the problem ("my printer says offline", "laptop
+# won't charge") that the analyzer keeps or cuts to a fragment ("won"): plain
+# words among them are never required, so they cannot make a search fail.
+FILLER_WORDS = frozenset(
+    """
+    i i'm im i've ive me my mine we our you your it it's its
+    says say said saying tells told
+    won't wont can't cant cannot don't dont doesn't doesnt didn't didnt
+    isn't isnt aren't arent wasn't wasnt weren't werent hasn't hasnt
+    haven't havent hadn't hadnt shouldn't wouldn't couldn't
+    """.split()
+)
 QUESTION_FIELDS = ("title", "body")
 ALL_TEXT_FIELDS = ("title", "body", "answers")
 
@@ -131,6 +148,7 @@ class ParsedQuery:
     text_fields: tuple[str, ...] = ALL_TEXT_FIELDS
     words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
     ranges: list[Range] = field(default_factory=list)
+    operators: bool = False  # an OR was used (never loosened into partial matches)
 
     @property
     def is_empty(self) -> bool:
@@ -141,6 +159,59 @@ class ParsedQuery:
 def analyzed(word: str) -> list[str]:
     """The index terms a word becomes (stemmed, folded; stop words vanish)."""
     return [token.text for token in TEXT_ANALYZER(word)]
+
+
+def is_filler(word: str) -> bool:
+    """Whether a plain word is filler (``FILLER_WORDS``), any case or apostrophe."""
+    return word.lower().replace("\u2019", "'").strip(".,;:!?") in FILLER_WORDS
+
+
+def meaningful_words(parsed: "ParsedQuery") -> list[str] | None:
+    """The words of a plain query that leave index terms (in order, unique);
+    None when the query uses any operator, phrase, ``OR`` or exclusion (such
+    a query means exactly what it says and is never loosened)."""
+    if (
+        parsed.excluded
+        or parsed.filters
+        or parsed.ranges
+        or parsed.text_fields != ALL_TEXT_FIELDS
+        or parsed.operators
+    ):
+        return None
+    words: list[str] = []
+    for group in parsed.text:
+        if len(group) != 1 or not isinstance(group[0], Word):
+            return None
+        word = group[0].text
+        if analyzed(word) and word.lower() not in (w.lower() for w in words):
+            words.append(word)
+    return words
+
+
+def partial_minimum(count: int) -> int:
+    """How many of ``count`` meaningful words a partial match needs: about
+    two thirds, always fewer than all (2 words: 1; 3: 2; 4: 3; 6: 4)."""
+    return max(1, min(count - 1, math.ceil(2 * count / 3)))
+
+
+def partial_query(words: list[str]) -> wq.Query | None:
+    """Threads holding at least ``partial_minimum`` of the words (any text
+    field), scored by BM25F on the words they hold; None below two words.
+
+    Whoosh's ``Or`` ignores ``minmatch``, so the minimum is an ``Or`` of the
+    word combinations (only the first PARTIAL_MAX_WORDS words: their count
+    stays small), and the score comes from the words alone.
+    """
+    clauses = [c for c in (text_clause(w, ALL_TEXT_FIELDS) for w in words) if c]
+    clauses = clauses[:PARTIAL_MAX_WORDS]
+    if len(clauses) < 2:
+        return None
+    need = partial_minimum(len(clauses))
+    combos = [
+        c[0] if len(c) == 1 else wq.And(list(c))
+        for c in itertools.combinations(clauses, need)
+    ]
+    return wq.Require(wq.Or(clauses), wq.Or(combos)).normalize()
 
 
 def text_clause(word: str, fields: tuple[str, ...]) -> wq.Query | None:
@@ -294,6 +365,9 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
         word = token.group("word")
         if word is not None and word.upper() == "OR" and not neg:
             pending_or = bool(parsed.text)
+            parsed.operators = True
+            continue
+        if word is not None and not neg and not pending_or and is_filler(word):
             continue
         clause = _read(token, users)
         match clause:

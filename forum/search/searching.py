@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from whoosh import query as wq
 from whoosh.searching import Searcher
+from whoosh.support.levenshtein import damerau_levenshtein as distance
 
 from forum.extensions import db
 from forum.models import Question
@@ -45,6 +46,7 @@ class Hit:
     question: Question
     answer_id: int | None = None
     highlights: list[Markup] = field(default_factory=list)
+    match: str = "all"  # "some": found by the partial-match tier
 
 
 @dataclass
@@ -57,6 +59,19 @@ class SearchResult(Paged):
     page: int
     per_page: int
     suggestion: str | None = None
+    # How many results hold every word, when partial matches follow them
+    # (None: every result holds every word).
+    all_count: int | None = None
+
+    @property
+    def all_hits(self) -> list[Hit]:
+        """The hits of this page that hold every word."""
+        return [h for h in self.hits if h.match == "all"]
+
+    @property
+    def some_hits(self) -> list[Hit]:
+        """The hits of this page that hold only some of the words."""
+        return [h for h in self.hits if h.match == "some"]
 
 
 def search(
@@ -78,8 +93,11 @@ def search(
         # Only stop words (or lone punctuation): nothing to look for.
         return SearchResult([], 0, True, page, per_page)
     with searcher() as s:
-        ids, total, exact = _ranked(s, parsed, sort, page, per_page)
-        suggestion = _suggest(s, parsed, raw, total) if total < SUGGEST_BELOW else None
+        ids, total, exact, all_count = _ranked(s, parsed, sort, page, per_page)
+        matched_all = total if all_count is None else all_count
+        suggestion = (
+            _suggest(s, parsed, raw, matched_all) if total < SUGGEST_BELOW else None
+        )
     terms = {
         text.decode() if isinstance(text, bytes) else text
         for fieldname, text in q.all_terms()
@@ -88,8 +106,17 @@ def search(
     int_ids = [int(i) for i in ids]
     questions = _questions(int_ids)
     found = highlights(questions, int_ids, terms, parsed.text_fields == ("answers",))
-    hits = [Hit(questions[i], *found[i]) for i in int_ids if i in found]
-    return SearchResult(hits, total, exact, page, per_page, suggestion)
+    start = (page - 1) * per_page
+    hits = [
+        Hit(
+            questions[i],
+            *found[i],
+            match="some" if all_count is not None and start + n >= all_count else "all",
+        )
+        for n, i in enumerate(int_ids)
+        if i in found
+    ]
+    return SearchResult(hits, total, exact, page, per_page, suggestion, all_count)
 
 
 def user_key(value: str) -> str | None:
@@ -132,8 +159,11 @@ def _top(
 
 def _ranked(
     s: Searcher, parsed: sq.ParsedQuery, sort: str, page: int, per_page: int
-) -> tuple[list[str], int, bool]:
-    """(ids of this page, total, exact?) for a parsed search and sort order.
+) -> tuple[list[str], int, bool, int | None]:
+    """(ids of this page, total, exact?, all-words count) for a parsed search.
+
+    The all-words count is None unless partial matches follow the threads
+    that hold every word (see ``_partial``).
 
     Ranked by relevance, a search of the default fields runs in two tiers:
     first the questions whose title or body holds the words, then those that
@@ -157,7 +187,7 @@ def _ranked(
     )
     if not tiered:
         found = _top(s, q, parsed, sort, wanted)
-        return found.ids[start:], found.count, found.exact
+        return found.ids[start:], found.count, found.exact, None
     first_q = sq.build(parsed, fields=sq.QUESTION_FIELDS, common=common)
     first = _top(s, first_q, parsed, sort, wanted)
     if first.count >= wanted:
@@ -166,38 +196,111 @@ def _ranked(
         # whole query (at most every question) lets the pages after it be
         # reached (a cut-off first tier's extrapolation reaches far enough).
         if not first.exact:
-            return first.ids[start:], first.count, False
+            return first.ids[start:], first.count, False, None
         estimate = min(q.estimate_size(s.reader()), s.doc_count())
-        return first.ids[start:], max(first.count, estimate), False
+        estimate = max(estimate, _partial_estimate(s, parsed, first.count))
+        return first.ids[start:], max(first.count, estimate), False, None
     # The first tier is complete here (a cut-off search has at least
     # ``wanted`` matches): the rest of the page comes from the threads that
     # match only with their answers.
     more = _top(s, q, parsed, sort, wanted - first.count, first.docnums)
-    return (first.ids + more.ids)[start:], first.count + more.count, more.exact
+    ids = first.ids + more.ids
+    count = first.count + more.count
+    if count < wanted and more.exact:
+        partial = _partial(s, parsed, wanted - count, first.docnums | more.docnums)
+        if partial is not None and partial.ids:
+            total = count + partial.count
+            return (ids + partial.ids)[start:], total, partial.exact, count
+    if more.exact and count >= wanted:
+        # Partial matches may follow on later pages: the total says so.
+        estimate = _partial_estimate(s, parsed, count)
+        if estimate > count:
+            return ids[start:], estimate, False, None
+    return ids[start:], count, more.exact, None
+
+
+def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
+    """An upper bound of ``count`` all-words matches plus the partial matches
+    that may follow them (``count`` when the query is never loosened)."""
+    words = sq.meaningful_words(parsed)
+    pq = sq.partial_query(words) if words else None
+    if pq is None:
+        return count
+    return min(count + pq.estimate_size(s.reader()), s.doc_count())
+
+
+def _partial(
+    s: Searcher, parsed: sq.ParsedQuery, limit: int, exclude: Set[int]
+) -> Found | None:
+    """The partial-match tier: when every thread holding all the words is on
+    the pages before, the threads holding most of them (``partial_query``),
+    by relevance, minus those already listed. A query with operators, or of
+    fewer than two meaningful words, has none.
+    """
+    words = sq.meaningful_words(parsed)
+    pq = sq.partial_query(words) if words else None
+    if pq is None:
+        return None
+    return first_matches(
+        s,
+        pq,
+        [],
+        limit,
+        column=None,
+        boost=boost,
+        exclude=exclude,
+        scan=current_app.config["SEARCH_SCAN_MATCHES"],
+    )
 
 
 def _suggest(s: Searcher, parsed: sq.ParsedQuery, raw: str, found: int) -> str | None:
-    """A corrected query when some word is unknown and the correction finds more."""
+    """A corrected query when some word is unknown and the correction finds
+    more threads holding every word than the query does (``found``); never
+    when every word already finds something."""
     if not parsed.words:
         return None
-    corrector = s.corrector("title")
     corrected = raw
     changed = False
     for word in parsed.words:
         terms = sq.analyzed(word)
         if not terms or any(
-            s.doc_frequency(f, t) for f in ("title", "body") for t in terms
+            s.doc_frequency(f, t) for f in sq.ALL_TEXT_FIELDS for t in terms
         ):
             continue
-        options = corrector.suggest(word.lower(), limit=1, maxdist=2)
-        if options and options[0] != word.lower():
-            corrected = corrected.replace(word, options[0], 1)
+        option = _correction(s, word.lower())
+        if option:
+            corrected = corrected.replace(word, option, 1)
             changed = True
     if not changed:
         return None
     fixed = sq.parse(corrected, user_key)
     better = _top(s, sq.build(fixed), fixed, "relevance", 1)
     return corrected if better.count > found else None
+
+
+def _correction(s: Searcher, word: str) -> str | None:
+    """The real word of the titles closest to ``word``, the most common
+    among the closest; never a fragment (a word much shorter than the one
+    typed, such as "wi" for "wifi")."""
+    best: tuple[int, int, str] | None = None
+    # Each segment's reader: a multi-segment reader would give stemmed terms.
+    options = {
+        option
+        for leaf, _ in s.leaf_searchers()
+        for option in leaf.reader().terms_within("title", word, 2)
+    }
+    for option in options:
+        if option == word or len(option) < max(3, len(word) - 1):
+            continue
+        frequency = sum(
+            s.doc_frequency(f, t)
+            for f in sq.ALL_TEXT_FIELDS
+            for t in sq.analyzed(option)
+        )
+        key = (distance(word, option), -frequency, option)
+        if frequency and (best is None or key < best):
+            best = key
+    return best[2] if best else None
 
 
 def _questions(ids: list[int]) -> dict[int, Question]:

@@ -240,6 +240,13 @@ RESOURCES = {
                 "the matched words, nothing else.",
             },
             "answer_id": {**ID_SCHEMA, "description": "When found through an answer."},
+            "match": {
+                "type": "string",
+                "enum": ["all", "some"],
+                "description": "all: the thread holds every word of the query; "
+                "some: a partial match, listed after every full match (plain "
+                "words only, never a query with operators).",
+            },
         },
         optional=("answer_id",),
         description="A question summary (id is the question's) plus snippets.",

@@ -221,6 +221,7 @@ def search_hit(h: Hit) -> dict:
     """A search hit: summary, highlight fragments, and the answer it came from."""
     data = question_summary(h.question)
     data["highlights"] = [str(fragment) for fragment in h.highlights]
+    data["match"] = h.match
     if h.answer_id is not None:
         data["answer_id"] = h.answer_id
     return data
