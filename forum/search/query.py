@@ -50,6 +50,35 @@ class Phrase:
     text: str
 
 
+# How much a tag named by a query word weighs beside the word's text score.
+TAG_WORD_BOOST = 2.0
+
+
+@dataclass(frozen=True)
+class TagWord:
+    """A query word (or what it also means) that is a tag name: an option of
+    its text group matching the questions with that tag, ranked up."""
+
+    tag: str
+
+    @property
+    def query(self) -> wq.Query:
+        """The documents this option matches."""
+        return wq.Term("tags", self.tag, boost=TAG_WORD_BOOST)
+
+
+@dataclass(frozen=True)
+class AnyTag:
+    """``[a] OR [b]``: questions with any of these tags."""
+
+    tags: tuple[str, ...]
+
+    @property
+    def query(self) -> wq.Query:
+        """The documents this filter selects."""
+        return wq.Or([wq.Term("tags", tag) for tag in self.tags])
+
+
 @dataclass(frozen=True)
 class TagFilter:
     """``[tag]`` or ``tag:name``: questions with that tag."""
@@ -116,8 +145,8 @@ class Range:
         )
 
 
-Text = Word | Phrase
-Filter = TagFilter | UserFilter | FlagFilter
+Text = Word | Phrase | TagWord
+Filter = TagFilter | AnyTag | UserFilter | FlagFilter
 Clause = Text | Filter | Range
 
 
@@ -287,6 +316,8 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
     text = (raw or "")[:MAX_QUERY_LENGTH]
     parsed = ParsedQuery()
     pending_or = False
+    after_tag = False  # the last token was a tag filter: ``[a] OR [b]``
+    tag_or = False
     for count, token in enumerate(_TOKEN_RE.finditer(text), 1):
         if count > MAX_TERMS:
             break
@@ -294,7 +325,9 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
         word = token.group("word")
         if word is not None and word.upper() == "OR" and not neg:
             pending_or = bool(parsed.text)
+            tag_or = after_tag
             continue
+        after_tag = False
         clause = _read(token, users)
         match clause:
             case None:
@@ -304,8 +337,15 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
                 continue
             case Range():
                 (parsed.excluded if neg else parsed.ranges).append(clause)
-            case TagFilter() | UserFilter() | FlagFilter():
+            case TagFilter() if tag_or and not neg:
+                last = parsed.filters.pop()
+                tags = last.tags if isinstance(last, AnyTag) else ()
+                tags += (last.tag,) if isinstance(last, TagFilter) else ()
+                parsed.filters.append(AnyTag((*tags, clause.tag)))
+                after_tag = True
+            case TagFilter() | AnyTag() | UserFilter() | FlagFilter():
                 (parsed.excluded if neg else parsed.filters).append(clause)
+                after_tag = isinstance(clause, TagFilter) and not neg
             case _ if neg:
                 parsed.excluded.append(clause)
             case _:
@@ -315,7 +355,7 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
                     parsed.text[-1].append(clause)
                 else:
                     parsed.text.append([clause])
-        pending_or = False
+        pending_or = tag_or = False
     return parsed
 
 
@@ -378,12 +418,16 @@ def common_groups(
     """
     common = set()
     for number, group in enumerate(parsed.text):
-        if len(group) != 1 or not isinstance(group[0], Word):
-            continue
-        terms = analyzed(group[0].text)
+        word = group[0]
+        tags = [t for t in group[1:] if isinstance(t, TagWord)]
+        if not isinstance(word, Word) or len(tags) != len(group) - 1:
+            continue  # only a word and the tags it names can be common
+        terms = analyzed(word.text)
         frequencies = [
             sum(doc_frequency(f, t) for f in parsed.text_fields) for t in terms
         ]
+        if frequencies:
+            frequencies += [doc_frequency("tags", t.tag) for t in tags]
         if frequencies and min(frequencies) > limit:
             common.add(number)
     if len(common) == len(parsed.text):
@@ -395,7 +439,9 @@ def _selects(parsed: ParsedQuery) -> bool:
     """Whether words, phrases or filters select documents (the analyzer can
     leave a word nothing to match, whatever its fields)."""
     return bool(parsed.filters) or any(
-        analyzed(clause.text) for group in parsed.text for clause in group
+        isinstance(clause, TagWord) or analyzed(clause.text)
+        for group in parsed.text
+        for clause in group
     )
 
 

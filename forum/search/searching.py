@@ -20,11 +20,13 @@ from whoosh.searching import Searcher
 from forum.extensions import db
 from forum.models import Question
 from forum.search import query as sq
+from forum.search.expansion import expand
 from forum.search.scanning import Found, first_matches
 from forum.search.searchers import searcher
 from forum.search.snippets import highlights
 from forum.services.errors import BadRequest
 from forum.services.pagination import Paged
+from forum.services.synonyms import search_vocabulary
 
 SORTS = ("relevance", "newest", "votes")
 # The other orders: by a column, largest first.
@@ -70,7 +72,7 @@ def search(
         raise BadRequest(
             f"sort must be one of {', '.join(SORTS)}.", {"sort": sort[:50]}
         )
-    parsed = sq.parse(raw or "", user_key)
+    parsed = expand(sq.parse(raw or "", user_key), search_vocabulary)
     if parsed.is_empty:
         return SearchResult([], 0, True, page, per_page)
     q = sq.build(parsed)
@@ -195,7 +197,7 @@ def _suggest(s: Searcher, parsed: sq.ParsedQuery, raw: str, found: int) -> str |
             changed = True
     if not changed:
         return None
-    fixed = sq.parse(corrected, user_key)
+    fixed = expand(sq.parse(corrected, user_key), search_vocabulary)
     better = _top(s, sq.build(fixed), fixed, "relevance", 1)
     return corrected if better.count > found else None
 

@@ -24,15 +24,11 @@ def upgrade():
         sa.Column("two_way", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "term", "replacement", name="uq_synonym_term_replacement"
-        ),
+        sa.UniqueConstraint("term", "replacement", name="uq_synonym_term_replacement"),
     )
     with op.batch_alter_table("synonym", schema=None) as batch_op:
         batch_op.create_index("ix_synonym_replacement", ["replacement"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_synonym_term"), ["term"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_synonym_term"), ["term"], unique=False)
 
 
 def downgrade():
