@@ -10,7 +10,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from forum.demo_content import DEMO_PASSWORD, STAFF_PASSWORD, THREADS, USERS
+from forum.demo_content import (
+    DEMO_PASSWORD,
+    STAFF_PASSWORD,
+    SYNONYMS,
+    THREADS,
+    USERS,
+)
 from forum.extensions import db
 from forum.models import (
     Answer,
@@ -31,6 +37,7 @@ from forum.services import (
     posts,
     questions,
     reputation,
+    synonyms,
     users,
     voting,
 )
@@ -53,6 +60,8 @@ def load_demo(now: datetime | None = None) -> dict[str, int] | None:
         return None
     now = now or utcnow()
     people = _create_users(now)
+    for term, replacement, two_way in SYNONYMS:
+        synonyms.add_synonym(people["staff"], term, replacement, two_way)
     for thread in THREADS:
         _load_thread(thread, people, now)
     _date_tags()

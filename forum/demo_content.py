@@ -1264,3 +1264,13 @@ categories, then `cleanmgr /sagerun:1`). *Windows Update Cleanup* and
         "accepted": None,
     },
 ]
+
+
+# Search and tagging synonyms staff keep: (term, replacement, two_way).
+SYNONYMS: list[tuple[str, str, bool]] = [
+    ("bsod", "blue screen", True),
+    ("pc", "windows", False),
+    ("win11", "windows-11", False),
+    ("notebook", "laptop", False),
+    ("access point", "router", False),
+]

@@ -532,3 +532,21 @@ class ImportRecord(Model):
     source_id: Mapped[int]
     local_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Synonym(Model):
+    """A search and tagging synonym kept by staff: ``term`` also means
+    ``replacement``; when ``two_way``, the replacement also means the term.
+    Either side is a word, a few words, or a tag name."""
+
+    __tablename__ = "synonym"
+    __table_args__ = (
+        UniqueConstraint("term", "replacement", name="uq_synonym_term_replacement"),
+        Index("ix_synonym_replacement", "replacement"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(60), index=True)
+    replacement: Mapped[str] = mapped_column(String(60))
+    two_way: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,8 @@ _POST_FIELDS = {
     "tags": TAGS,
 }
 _EDIT_FIELDS = {**_POST_FIELDS, "summary": "EDIT_SUMMARY_MAX_LENGTH"}
+# Synonyms have no setting of their own (60 characters): sent longer than that.
+_SYNONYM_FIELDS = {"term": "TITLE_MAX_LENGTH", "replacement": "TITLE_MAX_LENGTH"}
 _SIGNUP_FIELDS = {
     "username": "USERNAME_MAX_LENGTH",
     "email": "EMAIL_MAX_LENGTH",
@@ -62,6 +64,8 @@ TEXT_ROUTES: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
         FORM,
         {"login": "EMAIL_MAX_LENGTH", "password": "PASSWORD_MAX_LENGTH"},
     ),
+    ("admin.synonyms_page", "POST"): (FORM, _SYNONYM_FIELDS),
+    ("api.create_synonym", "POST"): (JSON, _SYNONYM_FIELDS),
     ("api.create_question", "POST"): (JSON, _POST_FIELDS),
     ("api.edit_post", "PATCH"): (JSON, _EDIT_FIELDS),
     ("api.create_answer", "POST"): (JSON, {"body": "ANSWER_MAX_LENGTH"}),
@@ -91,6 +95,8 @@ NO_TEXT = {
     "api.revoke_token",
     "api.revoke_token_by_id",
     "users.revoke_api_token",
+    "admin.delete_synonym",
+    "api.delete_synonym",
     "static",
 }
 
@@ -121,6 +127,8 @@ VALID = {
     "login": "nobody",
     "password": PASSWORD,
     "name": "laptop script",
+    "term": "bsod",
+    "replacement": "blue screen",
 }
 
 # Which fixture an int path argument names.

@@ -36,6 +36,8 @@ WRITES = [
     ("DELETE", "/posts/{a}", {}),
     ("POST", "/posts/{q}/comments", {"body": "Which printer model exactly?"}),
     ("PUT", "/posts/{q}/vote", {"value": 1}),
+    ("POST", "/synonyms", {"term": "pc", "replacement": "windows"}),
+    ("DELETE", "/synonyms/{q}", None),
 ]
 ANONYMOUS_OK = {"/users", "/tokens"}
 WITH_BODY = [w for w in WRITES if w[2] is not None]

@@ -67,6 +67,35 @@ class Phrase:
     text: str
 
 
+# How much a tag named by a query word weighs beside the word's text score.
+TAG_WORD_BOOST = 2.0
+
+
+@dataclass(frozen=True)
+class TagWord:
+    """A query word (or what it also means) that is a tag name: an option of
+    its text group matching the questions with that tag, ranked up."""
+
+    tag: str
+
+    @property
+    def query(self) -> wq.Query:
+        """The documents this option matches."""
+        return wq.Term("tags", self.tag, boost=TAG_WORD_BOOST)
+
+
+@dataclass(frozen=True)
+class AnyTag:
+    """``[a] OR [b]``: questions with any of these tags."""
+
+    tags: tuple[str, ...]
+
+    @property
+    def query(self) -> wq.Query:
+        """The documents this filter selects."""
+        return wq.Or([wq.Term("tags", tag) for tag in self.tags])
+
+
 @dataclass(frozen=True)
 class TagFilter:
     """``[tag]`` or ``tag:name``: questions with that tag."""
@@ -133,8 +162,8 @@ class Range:
         )
 
 
-Text = Word | Phrase
-Filter = TagFilter | UserFilter | FlagFilter
+Text = Word | Phrase | TagWord
+Filter = TagFilter | AnyTag | UserFilter | FlagFilter
 Clause = Text | Filter | Range
 
 
@@ -166,10 +195,11 @@ def is_filler(word: str) -> bool:
     return word.lower().replace("\u2019", "'").strip(".,;:!?") in FILLER_WORDS
 
 
-def meaningful_words(parsed: "ParsedQuery") -> list[str] | None:
-    """The words of a plain query that leave index terms (in order, unique);
-    None when the query uses any operator, phrase, ``OR`` or exclusion (such
-    a query means exactly what it says and is never loosened)."""
+def meaningful_groups(parsed: "ParsedQuery") -> list[list[Text]] | None:
+    """The text groups of a plain query whose typed word leaves index terms
+    (in order, one per word), each with what expansion ORed into it (tags,
+    synonyms); None when the query uses any operator, phrase, ``OR`` or
+    exclusion (such a query means exactly what it says and is never loosened)."""
     if (
         parsed.excluded
         or parsed.filters
@@ -178,14 +208,17 @@ def meaningful_words(parsed: "ParsedQuery") -> list[str] | None:
         or parsed.operators
     ):
         return None
-    words: list[str] = []
+    groups: list[list[Text]] = []
+    seen: set[str] = set()
     for group in parsed.text:
-        if len(group) != 1 or not isinstance(group[0], Word):
-            return None
-        word = group[0].text
-        if analyzed(word) and word.lower() not in (w.lower() for w in words):
-            words.append(word)
-    return words
+        typed = group[0]
+        if not isinstance(typed, Word):
+            return None  # a phrase
+        key = typed.text.lower()
+        if analyzed(typed.text) and key not in seen:
+            seen.add(key)
+            groups.append(group)
+    return groups
 
 
 def partial_minimum(count: int) -> int:
@@ -194,15 +227,20 @@ def partial_minimum(count: int) -> int:
     return max(1, min(count - 1, math.ceil(2 * count / 3)))
 
 
-def partial_query(words: list[str]) -> wq.Query | None:
+def partial_query(groups: list[list[Text]]) -> wq.Query | None:
     """Threads holding at least ``partial_minimum`` of the words (any text
-    field), scored by BM25F on the words they hold; None below two words.
+    field, or what expansion added to a word: its tag, its synonyms), scored
+    by BM25F on what they hold; None below two words.
 
     Whoosh's ``Or`` ignores ``minmatch``, so the minimum is an ``Or`` of the
     word combinations (only the first PARTIAL_MAX_WORDS words: their count
     stays small), and the score comes from the words alone.
     """
-    clauses = [c for c in (text_clause(w, ALL_TEXT_FIELDS) for w in words) if c]
+    clauses: list[wq.Query] = []
+    for group in groups:
+        options = [q for q in (_query(c, ALL_TEXT_FIELDS) for c in group) if q]
+        if options:
+            clauses.append(options[0] if len(options) == 1 else wq.Or(options))
     clauses = clauses[:PARTIAL_MAX_WORDS]
     if len(clauses) < 2:
         return None
@@ -358,6 +396,8 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
     text = (raw or "")[:MAX_QUERY_LENGTH]
     parsed = ParsedQuery()
     pending_or = False
+    after_tag = False  # the last token was a tag filter: ``[a] OR [b]``
+    tag_or = False
     for count, token in enumerate(_TOKEN_RE.finditer(text), 1):
         if count > MAX_TERMS:
             break
@@ -366,9 +406,11 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
         if word is not None and word.upper() == "OR" and not neg:
             pending_or = bool(parsed.text)
             parsed.operators = True
+            tag_or = after_tag
             continue
         if word is not None and not neg and not pending_or and is_filler(word):
             continue
+        after_tag = False
         clause = _read(token, users)
         match clause:
             case None:
@@ -378,8 +420,15 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
                 continue
             case Range():
                 (parsed.excluded if neg else parsed.ranges).append(clause)
-            case TagFilter() | UserFilter() | FlagFilter():
+            case TagFilter() if tag_or and not neg:
+                last = parsed.filters.pop()
+                tags = last.tags if isinstance(last, AnyTag) else ()
+                tags += (last.tag,) if isinstance(last, TagFilter) else ()
+                parsed.filters.append(AnyTag((*tags, clause.tag)))
+                after_tag = True
+            case TagFilter() | AnyTag() | UserFilter() | FlagFilter():
                 (parsed.excluded if neg else parsed.filters).append(clause)
+                after_tag = isinstance(clause, TagFilter) and not neg
             case _ if neg:
                 parsed.excluded.append(clause)
             case _:
@@ -389,7 +438,7 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
                     parsed.text[-1].append(clause)
                 else:
                     parsed.text.append([clause])
-        pending_or = False
+        pending_or = tag_or = False
     return parsed
 
 
@@ -452,12 +501,16 @@ def common_groups(
     """
     common = set()
     for number, group in enumerate(parsed.text):
-        if len(group) != 1 or not isinstance(group[0], Word):
-            continue
-        terms = analyzed(group[0].text)
+        word = group[0]
+        tags = [t for t in group[1:] if isinstance(t, TagWord)]
+        if not isinstance(word, Word) or len(tags) != len(group) - 1:
+            continue  # only a word and the tags it names can be common
+        terms = analyzed(word.text)
         frequencies = [
             sum(doc_frequency(f, t) for f in parsed.text_fields) for t in terms
         ]
+        if frequencies:
+            frequencies += [doc_frequency("tags", t.tag) for t in tags]
         if frequencies and min(frequencies) > limit:
             common.add(number)
     if len(common) == len(parsed.text):
@@ -469,7 +522,9 @@ def _selects(parsed: ParsedQuery) -> bool:
     """Whether words, phrases or filters select documents (the analyzer can
     leave a word nothing to match, whatever its fields)."""
     return bool(parsed.filters) or any(
-        analyzed(clause.text) for group in parsed.text for clause in group
+        isinstance(clause, TagWord) or analyzed(clause.text)
+        for group in parsed.text
+        for clause in group
     )
 
 

@@ -21,11 +21,13 @@ from whoosh.support.levenshtein import damerau_levenshtein as distance
 from forum.extensions import db
 from forum.models import Question
 from forum.search import query as sq
+from forum.search.expansion import expand
 from forum.search.scanning import Found, first_matches
 from forum.search.searchers import searcher
 from forum.search.snippets import highlights
 from forum.services.errors import BadRequest
 from forum.services.pagination import Paged
+from forum.services.synonyms import search_vocabulary
 
 SORTS = ("relevance", "newest", "votes")
 # The other orders: by a column, largest first.
@@ -85,7 +87,7 @@ def search(
         raise BadRequest(
             f"sort must be one of {', '.join(SORTS)}.", {"sort": sort[:50]}
         )
-    parsed = sq.parse(raw or "", user_key)
+    parsed = expand(sq.parse(raw or "", user_key), search_vocabulary)
     if parsed.is_empty:
         return SearchResult([], 0, True, page, per_page)
     q = sq.build(parsed)
@@ -222,8 +224,8 @@ def _ranked(
 def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
     """An upper bound of ``count`` all-words matches plus the partial matches
     that may follow them (``count`` when the query is never loosened)."""
-    words = sq.meaningful_words(parsed)
-    pq = sq.partial_query(words) if words else None
+    groups = sq.meaningful_groups(parsed)
+    pq = sq.partial_query(groups) if groups else None
     if pq is None:
         return count
     return min(count + pq.estimate_size(s.reader()), s.doc_count())
@@ -237,8 +239,8 @@ def _partial(
     by relevance, minus those already listed. A query with operators, or of
     fewer than two meaningful words, has none.
     """
-    words = sq.meaningful_words(parsed)
-    pq = sq.partial_query(words) if words else None
+    groups = sq.meaningful_groups(parsed)
+    pq = sq.partial_query(groups) if groups else None
     if pq is None:
         return None
     return first_matches(
@@ -273,7 +275,7 @@ def _suggest(s: Searcher, parsed: sq.ParsedQuery, raw: str, found: int) -> str |
             changed = True
     if not changed:
         return None
-    fixed = sq.parse(corrected, user_key)
+    fixed = expand(sq.parse(corrected, user_key), search_vocabulary)
     better = _top(s, sq.build(fixed), fixed, "relevance", 1)
     return corrected if better.count > found else None
 

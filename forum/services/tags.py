@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models import Post, Tag, post_tag
 from forum.services.errors import BadRequest
 from forum.services.pagination import Page, paginate
+from forum.services.synonyms import canonical_tags
 from forum.services.validation import is_text, limit, text_problem
 
 TAG_RE = re.compile(r"^[a-z0-9+#.-]+$")
@@ -18,7 +19,8 @@ def parse_tags(errors: dict[str, str], value: object) -> list[str]:
     """Split a "Tags" value (a string or a list) into unique tag names.
 
     Names are separated by spaces or commas, lowercased, 1-TAG_MAX_LENGTH
-    characters of ``[a-z0-9+#.-]``; TAGS_MIN-TAGS_MAX of them. Problems go into
+    characters of ``[a-z0-9+#.-]``; TAGS_MIN-TAGS_MAX of them. A one-way tag
+    synonym (``pc`` -> ``windows``) is replaced by its target. Problems go into
     ``errors["tags"]``.
     """
     if isinstance(value, list):
@@ -37,6 +39,7 @@ def parse_tags(errors: dict[str, str], value: object) -> list[str]:
     for part in re.split(r"[\s,]+", raw.lower()):
         if part and part not in names:
             names.append(part)
+    names = canonical_tags(names)  # a tag synonym becomes its canonical tag
     lo, hi, max_len = limit("TAGS_MIN"), limit("TAGS_MAX"), limit("TAG_MAX_LENGTH")
     bad = [n for n in names if len(n) > max_len or not TAG_RE.match(n)]
     if bad:

@@ -71,6 +71,14 @@ class PasswordForm(FlaskForm):
     confirm_password = PasswordField("Confirm new password")
 
 
+class SynonymForm(FlaskForm):
+    """Add a search and tagging synonym (staff)."""
+
+    term = StringField("Term")
+    replacement = StringField("Also means")
+    two_way = BooleanField("Both ways (the replacement also means the term)")
+
+
 def form_page(
     form: FlaskForm, page: Callable[[], str], save: Callable[[], str], done: str
 ) -> ResponseReturnValue:

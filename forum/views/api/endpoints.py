@@ -6,6 +6,7 @@ from forum.views.api import (  # noqa: F401
     posts,
     questions,
     search,
+    synonyms,
     tags,
     users,
 )

@@ -11,7 +11,9 @@ from flask import current_app
 from forum.views.api import bp
 from forum.views.api.openapi_paths import (
     RATE_LIMITED,
+    WRITE_ERRORS,
     account_paths,
+    body_schema,
     json_response,
     operation,
     post_paths,
@@ -49,6 +51,7 @@ def document(config: Mapping[str, Any]) -> dict:
             **question_paths(config),
             **post_paths(config),
             **_list_paths(),
+            **_synonym_paths(),
         },
         "components": {
             "schemas": schemas(config),
@@ -134,6 +137,55 @@ def _list_paths() -> dict:
                 "tags": ["meta"],
                 "responses": {"200": json_response({"type": "object"}, "OpenAPI 3.1.")},
             },
+        },
+    }
+
+
+def _synonym_paths() -> dict:
+    """The synonyms staff keep for search and tagging."""
+    staff = "Staff only: 401 without a token, 403 for anyone but staff."
+    return {
+        "/synonyms": {
+            "get": operation(
+                "List synonyms",
+                "synonyms",
+                (200, ref("SynonymList"), "Every synonym, by term."),
+            ),
+            "post": operation(
+                "Add a synonym",
+                "synonyms",
+                (201, ref("Synonym"), "The new synonym."),
+                errors=(*WRITE_ERRORS, 403),
+                body=body_schema(
+                    {
+                        "term": {
+                            **TEXT,
+                            "description": "1-60 characters: up to 3 words or tag "
+                            "names of lowercase letters, digits and + # . -",
+                        },
+                        "replacement": {
+                            **TEXT,
+                            "description": "What the term also means; same rules.",
+                        },
+                        "two_way": {"type": "boolean", "default": False},
+                    },
+                    ("term", "replacement"),
+                ),
+                auth=True,
+                description=f"{staff} A listed pair is a 422. The change applies "
+                "to the next search, without rebuilding the index.",
+            ),
+        },
+        "/synonyms/{synonym_id}": {
+            "delete": operation(
+                "Delete a synonym",
+                "synonyms",
+                (204, None, "Deleted."),
+                errors=(401, 403, 404),
+                params=("SynonymId",),
+                auth=True,
+                description=staff,
+            ),
         },
     }
 

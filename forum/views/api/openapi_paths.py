@@ -28,6 +28,11 @@ def json_response(schema: dict, description: str) -> dict:
     }
 
 
+def body_schema(properties: dict, required: tuple = (), optional_body=False) -> dict:
+    """A JSON object request body."""
+    return _body(properties, required, optional_body)
+
+
 def _body(properties: dict, required: tuple = (), optional_body=False) -> dict:
     return {
         "required": not optional_body,

@@ -187,6 +187,22 @@ RESOURCES = {
         }
     ),
     "Tag": _object({"name": TEXT, "question_count": INTEGER}),
+    "Synonym": _object(
+        {
+            "id": ID_SCHEMA,
+            "term": TEXT,
+            "replacement": TEXT,
+            "two_way": {"type": "boolean"},
+            "created_at": TIME,
+        },
+        description="A search and tagging synonym: a search for term also finds "
+        "replacement (and the other way round when two_way); a question tagged "
+        "with a one-way term tag gets the replacement tag.",
+    ),
+    "SynonymList": _object(
+        {"items": {"type": "array", "items": ref("Synonym")}},
+        description="Every synonym, by term (not paged: staff keep a short list).",
+    ),
     "Badge": _object(
         {
             "name": TEXT,
@@ -342,6 +358,7 @@ def parameters(config: Mapping[str, Any]) -> dict:
         "QuestionId": _id_param("question_id", "question"),
         "UserId": _id_param("user_id", "user"),
         "TokenId": _id_param("token_id", "token"),
+        "SynonymId": _id_param("synonym_id", "synonym"),
         "Page": {
             "name": "page",
             "in": "query",

@@ -280,6 +280,17 @@ def tag(t: Tag, question_count: int) -> dict:
     return {"name": t.name, "question_count": question_count}
 
 
+def synonym(s) -> dict:
+    """One synonym: ``term`` also means ``replacement`` (and back if two-way)."""
+    return {
+        "id": s.id,
+        "term": s.term,
+        "replacement": s.replacement,
+        "two_way": s.two_way,
+        "created_at": isoformat(s.created_at),
+    }
+
+
 def badges_page(result: Page) -> dict:
     """A page of ``(Badge, awarded_count)`` rows."""
     return page(result, [badge(b, count) for b, count in result.items])
