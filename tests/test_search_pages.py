@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
-from forum import search
+from forum import demo, search
+from forum.extensions import db
+from forum.models import Question
 from forum.services import posts, voting
 from tests.factories import make_answer, make_question, make_user
 from tests.helpers import text
@@ -227,7 +230,10 @@ def test_related_questions_on_the_question_page(client, indexed):
     answer = make_answer(solved, body="Reinstall the printer driver from the vendor.")
     voting.accept_answer(asker, solved, answer)
     other = make_question(title="Printer offline on the second floor")
-    make_question(title="Calendar invites arrive twice", body=CALENDAR)
+    # Its own tags: a question sharing the printer tag is related by topic.
+    make_question(
+        title="Calendar invites arrive twice", body=CALENDAR, tags="calendar outlook"
+    )
     html = text(client, f"/questions/{other.id}/{other.slug}")
     box = html[html.index('id="related-heading"') :]
     assert "Related questions" in box
@@ -235,6 +241,20 @@ def test_related_questions_on_the_question_page(client, indexed):
     assert "badge-solved" in box
     assert f'href="/questions/{other.id}/' not in box
     assert "Calendar invites" not in box
+
+
+def test_related_questions_read_the_whole_thread_on_the_demo(client, indexed):
+    # The charging thread's title shares no word with the battery thread's:
+    # its body, answers and tags (battery, laptop) find it.
+    demo.load_demo()
+    charging = db.session.scalar(
+        select(Question).where(Question.title.like("%stopped charging%"))
+    )
+    html = text(client, f"/questions/{charging.id}/{charging.slug}")
+    box = html[html.index('id="related-heading"') :]
+    assert "Battery drains 30% overnight" in box
+    # Before, the box led with blue screens, HDMI and router firmware.
+    assert box.index("Battery drains") < box.index("Blue screen")
 
 
 def test_question_without_related_has_no_box(client, indexed):

@@ -6,6 +6,7 @@ unlike a search, a similar question need not hold every word.
 """
 
 import math
+from collections.abc import Sequence
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
@@ -14,7 +15,7 @@ from whoosh.searching import Searcher
 
 from forum.caching import app_cache
 from forum.extensions import db
-from forum.models import Question
+from forum.models import Answer, Question
 from forum.search.query import MAX_QUERY_LENGTH, MAX_TERMS, analyzed
 from forum.search.searchers import searcher
 
@@ -34,6 +35,14 @@ COMMON_FLOOR = 50
 # How much of a draft's body is read: its start adds context to the title.
 BODY_CHARS = 500
 BODY_WORDS = 20
+# The related box reads the whole thread: body and answers, this much of it.
+THREAD_CHARS = 2000
+THREAD_WORDS = 40
+# A tag the thread carries: questions with it rank up (a tag is a topic).
+TAG_WEIGHT = 2.0
+# A related question scores at least this share of the best one: a thread's
+# many words otherwise bring in questions that share one ordinary word.
+RELATED_MIN_SHARE = 0.25
 
 
 def similar(
@@ -43,32 +52,71 @@ def similar(
     return _live_questions(_similar_ids(title, body, limit, exclude))
 
 
-def related(question: Question, limit: int = 5) -> list[Question]:
-    """The related questions box of a question page: ``similar()`` to its
-    title, the ids kept for RELATED_CACHE_SECONDS per process (the box is
-    on every question page)."""
+def related(
+    question: Question, limit: int = 5, answers: Sequence[Answer] | None = None
+) -> list[Question]:
+    """The related questions box of a question page: questions like its
+    whole thread (title, the start of its body and answers, its tags), the
+    ids kept for RELATED_CACHE_SECONDS per process (the box is on every
+    question page). ``answers``: the thread's answers if already loaded."""
     cache = app_cache("related", "RELATED_CACHE_SECONDS")
     key = (question.id, question.title, limit)
     ids = cache.get(key) if cache is not None else None
     if ids is None:
-        ids = _similar_ids(question.title, "", limit, question.id)
+        if answers is None:
+            answers = question.answers
+        ids = _similar_ids(
+            question.title,
+            _thread_text(question, answers),
+            limit,
+            question.id,
+            tags=question.tag_names,
+            body_words=THREAD_WORDS,
+            min_share=RELATED_MIN_SHARE,
+        )
         if cache is not None:
             cache.put(key, ids)
     return _live_questions(ids, eager=False)
 
 
+def _thread_text(question: Question, answers: Sequence[Answer]) -> str:
+    """The start of the thread's text: the body, then the live answers
+    (accepted first), cut at THREAD_CHARS so the query stays cheap."""
+    live = sorted(
+        (a for a in answers if a.deleted_at is None),
+        key=lambda a: a.id != question.accepted_answer_id,
+    )
+    parts = [question.body_markdown or ""]
+    size = len(parts[0])
+    for answer in live:
+        if size >= THREAD_CHARS:
+            break
+        parts.append(answer.body_markdown or "")
+        size += len(parts[-1])
+    return "\n".join(parts)[:THREAD_CHARS]
+
+
 def _similar_ids(
-    title: str | None, body: str | None, limit: int, exclude: int | None
+    title: str | None,
+    body: str | None,
+    limit: int,
+    exclude: int | None,
+    tags: Sequence[str] = (),
+    body_words: int = BODY_WORDS,
+    min_share: float = 0.0,
 ) -> list[int]:
     """Ids of the questions most like the draft, best first."""
     words = list(dict.fromkeys(analyzed((title or "")[:MAX_QUERY_LENGTH])))
+    body_chars = THREAD_CHARS if body_words > BODY_WORDS else BODY_CHARS
     extra = [
-        t for t in dict.fromkeys(analyzed((body or "")[:BODY_CHARS])) if t not in words
+        t for t in dict.fromkeys(analyzed((body or "")[:body_chars])) if t not in words
     ]
     if not words and not extra:
         return []
     with searcher() as s:
-        clauses = _clauses(s, words[:MAX_TERMS], extra[:BODY_WORDS])
+        clauses = _clauses(
+            s, words[:MAX_TERMS], extra[:body_words], [t.lower() for t in tags]
+        )
         if not clauses:
             return []
         q = wq.Or(clauses)
@@ -91,22 +139,27 @@ def _similar_ids(
             ),
             key=lambda pair: -pair[0],
         )
-    return [qid for _, qid in scored[:limit]]
+    floor = scored[0][0] * min_share if scored else 0.0
+    return [qid for score, qid in scored[:limit] if score >= floor]
 
 
-def _clauses(s: Searcher, words: list[str], extra: list[str]) -> list[wq.Query]:
+def _clauses(
+    s: Searcher, words: list[str], extra: list[str], tags: Sequence[str] = ()
+) -> list[wq.Query]:
     """Term clauses: each (field, word) of the draft, rarest first, while
     their postings fit the budget (read cost grows with posting lists).
 
     A word held by more than the common share of questions counts in titles
-    only; the draft's body words count in bodies, at the body weight.
+    only; the draft's body words count in bodies, at the body weight; its
+    tags count in tags, at the tag weight.
     """
     common = max(COMMON_SHARE * s.doc_count_all(), COMMON_FLOOR)
     from_title = [(f, t, w) for f, w in FIELD_WEIGHTS.items() for t in words]
     from_body = [("body", t, BODY_WEIGHT) for t in extra]
+    from_tags = [("tags", t, TAG_WEIGHT) for t in tags]
     budget = POSTINGS_BUDGET
     clauses: list[wq.Query] = []
-    for wanted in (from_title, from_body):
+    for wanted in (from_title, from_tags, from_body):
         for df, fieldname, term, weight in sorted(
             (s.doc_frequency(f, t), f, t, w) for f, t, w in wanted
         ):

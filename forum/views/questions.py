@@ -121,7 +121,7 @@ def render_detail(
         answer_form=answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,
-        related=search.related(question, limit=5),
+        related=search.related(question, limit=5, answers=thread_answers),
         linked=links.linked_questions(question, viewer()),
     )
 

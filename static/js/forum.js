@@ -261,13 +261,23 @@ function rememberVoteButton(event) {
 /* input[data-similar] names an aside with data-similar-url (the similar
    questions API), data-similar-limit and data-question-url (a question's page
    for id 0). As the title is typed (once it has 3 words or 15 characters) the
-   questions appear there with their solved state. A list stays until a new
+   questions appear there with their solved state; once the body is written,
+   its first words are sent too (the form's textarea[name=body]). A list stays until a new
    one replaces it; the aside sits beside the form and never stops it from
    posting. Without this script the aside stays empty and hidden. */
 
 const SIMILAR_DELAY_MS = 300;
 const SIMILAR_MIN_WORDS = 3;
 const SIMILAR_MIN_CHARS = 15;
+// The start of the body says what the problem is; the server reads no more.
+const SIMILAR_BODY_WORDS = 60;
+
+function bodyStart(textarea) {
+  if (!textarea) {
+    return "";
+  }
+  return textarea.value.trim().split(/\s+/).slice(0, SIMILAR_BODY_WORDS).join(" ");
+}
 
 function worthAsking(title) {
   const words = title.split(/\s+/).length;
@@ -311,18 +321,24 @@ function setUpSimilar(input) {
     return;
   }
   const limit = box.getAttribute("data-similar-limit") || "5";
+  const bodyInput = input.form && input.form.querySelector("textarea[name=body]");
   let latest = 0;
   let asked = "";
 
   async function update() {
     const title = input.value.trim();
-    if (!worthAsking(title) || title === asked) {
+    const body = bodyStart(bodyInput);
+    const draft = title + "\n" + body;
+    if (!worthAsking(title) || draft === asked) {
       return;
     }
-    asked = title;
+    asked = draft;
     const request = ++latest;
     const query = new URL(url, document.baseURI);
     query.searchParams.set("title", title);
+    if (body) {
+      query.searchParams.set("body", body);
+    }
     query.searchParams.set("per_page", limit);
     let result;
     try {
@@ -340,7 +356,11 @@ function setUpSimilar(input) {
     }
   }
 
-  input.addEventListener("input", debounce(update, SIMILAR_DELAY_MS));
+  const later = debounce(update, SIMILAR_DELAY_MS);
+  input.addEventListener("input", later);
+  if (bodyInput) {
+    bodyInput.addEventListener("input", later);
+  }
   if (input.value) {
     update();
   }

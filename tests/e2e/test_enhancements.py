@@ -187,3 +187,51 @@ def test_deleting_asks_first(app, live_server, page):
     assert page.dialogs == ["Delete this comment?"] * 2
     with app.app_context():
         assert db.session.get(Comment, comment_id).is_deleted
+
+
+def test_similar_questions_sit_above_the_button_on_a_phone(app, live_server, browser):
+    app.config["SEARCH_INDEXING"] = "sync"
+    with app.app_context():
+        make_question(title="Laptop battery stops charging at 80 percent")
+        make_user(username="phoneasker")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, live_server, "phoneasker")
+        page.goto(f"{live_server}/questions/ask")
+        page.get_by_label("Title", exact=True).fill("battery stops charging")
+        aside = page.get_by_role("complementary", name="Similar questions")
+        expect(aside.get_by_role("listitem")).to_have_count(1)
+
+        title_box = page.get_by_label("Title", exact=True).bounding_box()
+        aside_box = aside.bounding_box()
+        button = page.get_by_role("button", name="Post Your Question")
+        button_box = button.bounding_box()
+        assert title_box and aside_box and button_box
+        assert title_box["y"] < aside_box["y"]
+        assert aside_box["y"] + aside_box["height"] <= button_box["y"]
+        assert aside_box["x"] + aside_box["width"] <= 390  # no sideways scroll
+    finally:
+        context.close()
+
+
+def test_similar_questions_read_the_body_once_written(app, live_server, page):
+    app.config["SEARCH_INDEXING"] = "sync"
+    with app.app_context():
+        make_question(
+            title="Laptop stops charging at 80 percent",
+            body="The charger light blinks amber and the battery stays at 80.",
+        )
+        make_question(
+            title="Printer queue stuck after update",
+            body="The spooler service hangs; clearing the spool folder fixed it.",
+        )
+        make_user(username="bodyasker")
+    log_in(page, live_server, "bodyasker")
+    page.goto(f"{live_server}/questions/ask")
+    aside = page.get_by_role("complementary", name="Similar questions")
+    page.get_by_label("Title", exact=True).fill("laptop stops charging overnight")
+    expect(aside.get_by_role("listitem")).to_have_count(1)
+    page.get_by_label("Body", exact=True).fill("Also the printer spooler hangs.")
+    expect(aside.get_by_role("listitem")).to_have_count(2)
