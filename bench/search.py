@@ -493,8 +493,9 @@ def post_latency(runs: int) -> list[tuple[float, float]]:
         question_service.ask_question(
             author,
             f"Benchmark question {token} about a printer that stays offline",
-            "The printer shows offline after every restart although the "
-            "network works. " * 2,
+            # A new body each time: the same body twice is refused as a repeat.
+            f"The printer shows offline after every restart ({token}) although "
+            "the network works. " * 2,
             "printer",
         )
         started = time.perf_counter()
