@@ -143,3 +143,10 @@ def test_demo_query_wifi_finds_the_threads_that_say_wi_fi(client, indexed):
         ids = api_ids(client, query)
         assert set(saying) <= set(ids), query
         assert set(saying) <= set(hit_ids(text(client, f"/search?q={query}")))
+
+
+def test_hyphenated_text_is_marked_for_the_joined_word(client, forms):
+    html = text(client, "/search?q=wifi")
+    assert "<mark>Wi-Fi</mark>" in html and "<mark>wi-fi</mark>" in html
+    html = text(client, "/search?q=e-mail")
+    assert "<mark>e-mail</mark>" in html and "<mark>email</mark>" in html

@@ -23,13 +23,15 @@ _HYPHENS = "-\u2010\u2011"
 _PART = r"[\w\*]+(?:\.?[\w\*]+)*"  # Whoosh's default word
 WORD_PATTERN = rf"{_PART}(?:[{_HYPHENS}]{_PART})*"
 HYPHEN_RE = re.compile(rf"[{_HYPHENS}]")
+HIGHLIGHT_MODE = "highlight"
 
 
 class CompoundFilter(Filter):
     """Split a hyphenated word into its parts, at consecutive positions, and
     (but in ``mode="query"``) add the joined form at the last part's position:
     "Wi-Fi" is indexed as ``wi``, ``fi`` and ``wifi``, so "wifi", "wi-fi" and
-    the phrase "wi fi" all find it. Parts that are stop words or one letter
+    the phrase "wi fi" all find it. In ``HIGHLIGHT_MODE`` only the joined
+    form is emitted, spanning the whole word. Parts that are stop words or one letter
     ("e" of "e-mail", "in" of "log-in") are dropped, as elsewhere.
     """
 
@@ -52,6 +54,8 @@ class CompoundFilter(Filter):
             start, pos = getattr(t, "startchar", 0), getattr(t, "pos", 0)
             spans = [m.span() for m in re.finditer(r"[^-\u2010\u2011]+", text)]
             kept = [(a, b) for a, b in spans if _is_word(text[a:b])]
+            if t.mode == HIGHLIGHT_MODE:
+                kept = []  # one token for the whole word: no overlapping marks
             for number, (a, b) in enumerate(kept):
                 t.text = text[a:b]
                 if t.positions:
