@@ -12,7 +12,6 @@ from forum.models import Question, Synonym, Tag
 from tests.factories import make_question, make_user
 from tests.helpers import API, assert_error, bearer, csrf_from, text
 
-
 PARTIAL_LINE = "Results that match some of your words"
 
 

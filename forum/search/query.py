@@ -13,7 +13,7 @@ from datetime import datetime
 
 from whoosh import query as wq
 
-from forum.search.schema import TEXT_ANALYZER, day_number, micros
+from forum.search.schema import HYPHEN_RE, TEXT_ANALYZER, day_number, micros
 
 MAX_QUERY_LENGTH = 300
 MAX_TERMS = 32
@@ -186,8 +186,17 @@ class ParsedQuery:
 
 
 def analyzed(word: str) -> list[str]:
-    """The index terms a word becomes (stemmed, folded; stop words vanish)."""
-    return [token.text for token in TEXT_ANALYZER(word)]
+    """The index terms a word becomes (stemmed, folded; stop words vanish;
+    a hyphenated word becomes its parts, without the joined form)."""
+    return [token.text for token in TEXT_ANALYZER(word, mode="query")]
+
+
+def joined_terms(word: str) -> list[str]:
+    """The index terms of a hyphenated word written as one ("wi-fi" ->
+    ``wifi``; the index holds it for every "wi-fi"); [] for other words."""
+    if not HYPHEN_RE.search(word.strip("-")):
+        return []
+    return [token.text for token in TEXT_ANALYZER(HYPHEN_RE.sub("", word))]
 
 
 def is_filler(word: str) -> bool:
@@ -211,14 +220,31 @@ def meaningful_groups(parsed: "ParsedQuery") -> list[list[Text]] | None:
     groups: list[list[Text]] = []
     seen: set[str] = set()
     for group in parsed.text:
-        typed = group[0]
-        if not isinstance(typed, Word):
+        typed = _typed_word(group)
+        if typed is None:
             return None  # a phrase
         key = typed.text.lower()
         if analyzed(typed.text) and key not in seen:
             seen.add(key)
             groups.append(group)
     return groups
+
+
+def _typed_word(group: list[Text]) -> Word | None:
+    """The word a text group stands for: its first clause, or for two words
+    written apart ("wi fi", see ``split_word``) their joined form; None for a
+    phrase the person typed."""
+    first = group[0]
+    if isinstance(first, Word):
+        return first
+    second = group[1] if len(group) > 1 else None
+    if (
+        isinstance(first, Phrase)
+        and isinstance(second, Word)
+        and second.text == first.text.replace(" ", "")
+    ):
+        return second
+    return None
 
 
 def partial_minimum(count: int) -> int:
@@ -253,12 +279,43 @@ def partial_query(groups: list[list[Text]]) -> wq.Query | None:
 
 
 def text_clause(word: str, fields: tuple[str, ...]) -> wq.Query | None:
-    """Match one word in any of the text fields (None for a stop word)."""
+    """Match one word in any of the text fields (None for a stop word).
+
+    A hyphenated word ("wi-fi", "e-mail") matches its joined form, which
+    texts writing it either way hold, or its parts side by side ("wi fi").
+    """
     terms = analyzed(word)
+    joined = joined_terms(word)
+    if joined:
+        forms = [wq.Term(f, t) for f in fields for t in joined]
+        if len(terms) > 1:
+            forms += [wq.Phrase(f, terms) for f in fields]
+        return wq.Or(forms)
     if not terms:
         return None
     per_term = [wq.Or([wq.Term(f, t) for f in fields]) for t in terms]
     return per_term[0] if len(per_term) == 1 else wq.And(per_term)
+
+
+# Two adjacent words this short may be one word written apart ("wi fi").
+_JOIN_SHORTER = 3
+_JOIN_LONGEST = 10
+_JOINABLE_RE = re.compile(r"^[^\W_]+$")
+
+
+def split_word(first: str, second: str) -> list[Text] | None:
+    """The options for two adjacent plain words that may be one word written
+    apart ("wi fi", "e mail", "log in"): the two side by side, or joined.
+    None when they do not look like the halves of one word."""
+    if not (_JOINABLE_RE.match(first) and _JOINABLE_RE.match(second)):
+        return None
+    if min(len(first), len(second)) > _JOIN_SHORTER:
+        return None
+    if len(first) + len(second) > _JOIN_LONGEST:
+        return None
+    if not analyzed(f"{first} {second}"):
+        return None  # stop words ("how do"): joined, they would have to match
+    return [Phrase(f"{first} {second}"), Word(first + second)]
 
 
 def phrase_clause(text: str, fields: tuple[str, ...]) -> wq.Query | None:
@@ -398,11 +455,13 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
     pending_or = False
     after_tag = False  # the last token was a tag filter: ``[a] OR [b]``
     tag_or = False
+    lone_word: str | None = None  # the previous token, when a group on its own
     for count, token in enumerate(_TOKEN_RE.finditer(text), 1):
         if count > MAX_TERMS:
             break
         neg = bool(token.group("neg"))
         word = token.group("word")
+        previous, lone_word = lone_word, None
         if word is not None and word.upper() == "OR" and not neg:
             pending_or = bool(parsed.text)
             parsed.operators = True
@@ -434,10 +493,17 @@ def parse(raw: str, users: UserKey) -> ParsedQuery:
             case _:
                 if isinstance(clause, Word):
                     parsed.words.append(clause.text)
-                if pending_or:
+                joined = None
+                if isinstance(clause, Word) and previous and not pending_or:
+                    joined = split_word(previous, clause.text)
+                if joined:
+                    parsed.text[-1] = joined
+                elif pending_or:
                     parsed.text[-1].append(clause)
                 else:
                     parsed.text.append([clause])
+                    if isinstance(clause, Word):
+                        lone_word = clause.text
         pending_or = tag_or = False
     return parsed
 
@@ -522,7 +588,9 @@ def _selects(parsed: ParsedQuery) -> bool:
     """Whether words, phrases or filters select documents (the analyzer can
     leave a word nothing to match, whatever its fields)."""
     return bool(parsed.filters) or any(
-        isinstance(clause, TagWord) or analyzed(clause.text)
+        isinstance(clause, TagWord)
+        or analyzed(clause.text)
+        or joined_terms(clause.text)
         for group in parsed.text
         for clause in group
     )

@@ -15,8 +15,8 @@ from whoosh import highlight
 from forum.markup import plain_text
 from forum.models import Question
 from forum.search.documents import answer_texts
-from forum.search.query import analyzed
-from forum.search.schema import TEXT_ANALYZER
+from forum.search.query import analyzed, joined_terms
+from forum.search.schema import HIGHLIGHT_MODE, TEXT_ANALYZER
 
 # Snippets come from this much of the start of a body or answer.
 HIGHLIGHT_CHARS = 4000
@@ -45,7 +45,7 @@ class MarkFormatter(highlight.HtmlFormatter):
 @functools.lru_cache(maxsize=65536)
 def _term_of(word: str) -> str | None:
     """The index term of one lower-case word (None for a stop word)."""
-    terms = analyzed(word)
+    terms = joined_terms(word) or analyzed(word)  # "Wi-Fi" as wifi
     return terms[0] if terms else None
 
 
@@ -59,7 +59,8 @@ def _term_finder(terms: set[str]) -> re.Pattern[str] | None:
     )
     if not stems:
         return None
-    alternatives = "|".join(re.escape(stem) for stem in stems)
+    # A hyphen may stand between any two letters ("Wi-Fi" for wifi).
+    alternatives = "|".join("-?".join(map(re.escape, stem)) for stem in stems)
     return re.compile(rf"\b(?:{alternatives})\w*(?:\.?\w+)*", re.IGNORECASE)
 
 
@@ -91,7 +92,13 @@ def _snippet(text: str, offsets: list[int], terms: set[str]) -> Markup | None:
         end = space if space > 0 else end
     window = text[begin:end]
     snippet = highlight.highlight(
-        window, terms, TEXT_ANALYZER, _FRAGMENTER, MarkFormatter(), top=2
+        window,
+        terms,
+        TEXT_ANALYZER,
+        _FRAGMENTER,
+        MarkFormatter(),
+        top=2,
+        mode=HIGHLIGHT_MODE,
     )
     return Markup(snippet) if snippet else None
 

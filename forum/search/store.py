@@ -45,9 +45,20 @@ def _unique() -> str:
     return f"{os.getpid()}-{threading.get_ident()}"
 
 
-def _signature(schema: Schema) -> list[tuple[str, str]]:
-    """The fields of a schema and their types: what a generation must match."""
-    return sorted((name, type(field).__name__) for name, field in schema.items())
+def _analysis(field: object) -> str:
+    """A field's analyzer chain, with each step's version where it has one."""
+    steps = getattr(getattr(field, "analyzer", None), "items", [])
+    return "|".join(
+        f"{type(step).__name__}/{getattr(step, 'version', '')}" for step in steps
+    )
+
+
+def _signature(schema: Schema) -> list[tuple[str, str, str]]:
+    """The fields of a schema, their types and analyzers: what a generation
+    must match (an index analyzed otherwise is rebuilt)."""
+    return sorted(
+        (name, type(field).__name__, _analysis(field)) for name, field in schema.items()
+    )
 
 
 class IndexState(TypedDict):
