@@ -11,7 +11,7 @@ from forum.models import Question
 from forum.search import indexer
 from forum.search.schema import TEXT_ANALYZER, CompoundFilter
 from tests.factories import make_question
-from tests.helpers import API, found, text
+from tests.helpers import API, found, found_all, text
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -116,6 +116,12 @@ def test_words_written_apart_join_only_when_they_look_like_one(forms):
     assert found("is it offline") == [forms["other"].id]
     # "wi OR fi" is an explicit choice: each word on its own, not joined.
     assert forms["wifi"].id not in found("wi OR fi")
+    # A pair whose joined form no text holds stays two words, each anywhere.
+    apart = make_question(
+        title="Printer from HP prints blank pages",
+        body="The office printer made by HP feeds paper but prints nothing.",
+    )
+    assert apart.id in found_all("hp printer")
 
 
 def test_an_index_built_by_an_older_analyzer_is_rebuilt(app, forms, monkeypatch):

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from whoosh import query as wq
 
@@ -301,6 +302,22 @@ def text_clause(word: str, fields: tuple[str, ...]) -> wq.Query | None:
 _JOIN_SHORTER = 3
 _JOIN_LONGEST = 10
 _JOINABLE_RE = re.compile(r"^[^\W_]+$")
+
+
+def unjoin(parsed: "ParsedQuery", known: Callable[[str], bool]) -> "ParsedQuery":
+    """Words written apart stay two words unless their joined form is a word
+    of the index ("wi fi": "wifi" is; "loud pc": "loudpc" is not), so a pair
+    that is not one word written apart still needs each word anywhere."""
+    groups: list[list[Text]] = []
+    for group in parsed.text:
+        typed = _typed_word(group)
+        if typed is not None and typed is not group[0] and not known(typed.text):
+            first, second = cast(Phrase, group[0]).text.split(" ", 1)
+            groups.extend([[Word(first)], [Word(second)]])
+        else:
+            groups.append(group)
+    parsed.text = groups
+    return parsed
 
 
 def split_word(first: str, second: str) -> list[Text] | None:

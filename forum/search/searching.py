@@ -7,7 +7,7 @@ a little for solved and well-voted threads and lowered for duplicates.
 """
 
 import math
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,9 @@ def search(
         raise BadRequest(
             f"sort must be one of {', '.join(SORTS)}.", {"sort": sort[:50]}
         )
-    parsed = expand(sq.parse(raw or "", user_key), search_vocabulary)
+    with searcher() as s:
+        parsed = sq.unjoin(sq.parse(raw or "", user_key), _known(s))
+    parsed = expand(parsed, search_vocabulary)
     if parsed.is_empty:
         return SearchResult([], 0, True, page, per_page)
     q = sq.build(parsed)
@@ -119,6 +121,18 @@ def search(
         if i in found
     ]
     return SearchResult(hits, total, exact, page, per_page, suggestion, all_count)
+
+
+def _known(s: Searcher) -> Callable[[str], bool]:
+    """Whether a word leaves terms some indexed text holds."""
+
+    def known(word: str) -> bool:
+        terms = sq.analyzed(word)
+        return bool(terms) and all(
+            any(s.doc_frequency(f, t) for f in sq.ALL_TEXT_FIELDS) for t in terms
+        )
+
+    return known
 
 
 def user_key(value: str) -> str | None:
@@ -275,7 +289,9 @@ def _suggest(s: Searcher, parsed: sq.ParsedQuery, raw: str, found: int) -> str |
             changed = True
     if not changed:
         return None
-    fixed = expand(sq.parse(corrected, user_key), search_vocabulary)
+    fixed = expand(
+        sq.unjoin(sq.parse(corrected, user_key), _known(s)), search_vocabulary
+    )
     better = _top(s, sq.build(fixed), fixed, "relevance", 1)
     return corrected if better.count > found else None
 
