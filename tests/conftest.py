@@ -83,6 +83,15 @@ class AuthActions:
         token = csrf_from(self.client, "/")
         return self.client.post("/logout", data={"csrf_token": token})
 
+    def change_password(self, new: str, current: str = PASSWORD, confirm=None):
+        """Submit the password form (``confirm`` defaults to ``new``)."""
+        data = {
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        }
+        return self.post("/users/password", data, token_from="/users/password")
+
     def post(self, url: str, data: dict | None = None, token_from: str = "/", **kw):
         """POST a form with a valid CSRF token taken from ``token_from``."""
         data = dict(data or {})

@@ -235,8 +235,9 @@ def thresholds(app, **changes) -> None:
 
 API = "/api/v1"
 
-# The exact keys of each resource shape (see /api/v1/openapi.json).
-QUESTION_KEYS = {
+# The exact keys of each resource shape (see /api/v1/openapi.json); a
+# question's in the order the contract lists them.
+QUESTION_ORDER = [
     "id",
     "title",
     "body_markdown",
@@ -253,7 +254,8 @@ QUESTION_KEYS = {
     "owner",
     "created_at",
     "last_activity_at",
-}
+]
+QUESTION_KEYS = set(QUESTION_ORDER)
 ANSWER_KEYS = {
     "id",
     "question_id",

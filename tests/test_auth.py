@@ -294,15 +294,7 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
     login(other, "twodevices", remember=True)
     auth.login(user.username)
     assert other.get("/users/edit").status_code == 200
-    response = auth.post(
-        "/users/password",
-        {
-            "current_password": PASSWORD,
-            "new_password": "a brand new password",
-            "confirm_password": "a brand new password",
-        },
-        token_from="/users/password",
-    )
+    response = auth.change_password("a brand new password")
     assert response.status_code == 302
     # This browser stays logged in; the other one (session and remember cookie)
     # is signed out.

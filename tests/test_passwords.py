@@ -72,15 +72,7 @@ def test_password_change_refuses_weak_and_personal(client, auth, new_password):
     db.session.commit()
     old_hash = user.password_hash
     auth.login(user.username)
-    response = auth.post(
-        "/users/password",
-        {
-            "current_password": PASSWORD,
-            "new_password": new_password,
-            "confirm_password": new_password,
-        },
-        token_from="/users/password",
-    )
+    response = auth.change_password(new_password)
     assert response.status_code == 422
     assert TOO_EASY in response.get_data(as_text=True)
     assert fresh(User, user.id).password_hash == old_hash

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from forum.extensions import db
 from forum.models import ApiToken, UserSession, utcnow
 from forum.services import sessions
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.helpers import (
     API,
     assert_error,
@@ -109,15 +109,7 @@ def test_password_change_ends_other_sessions_keeps_this_one_revokes_tokens(
     type(auth)(phone).login(user.username)
     headers = bearer(app.test_client(), user)
     auth.login(user.username)
-    response = auth.post(
-        "/users/password",
-        {
-            "current_password": PASSWORD,
-            "new_password": NEW_PASSWORD,
-            "confirm_password": NEW_PASSWORD,
-        },
-        token_from="/users/password",
-    )
+    response = auth.change_password(NEW_PASSWORD)
     assert response.status_code == 302
     assert signed_in(client)
     assert not signed_in(laptop) and not signed_in(phone)
@@ -182,15 +174,7 @@ def test_unknown_session_key_is_anonymous(client):
 def test_password_change_keeps_this_browsers_remember_cookie(client, auth):
     user = make_user()
     auth.login(user.username, remember=True)
-    response = auth.post(
-        "/users/password",
-        {
-            "current_password": PASSWORD,
-            "new_password": NEW_PASSWORD,
-            "confirm_password": NEW_PASSWORD,
-        },
-        token_from="/users/password",
-    )
+    response = auth.change_password(NEW_PASSWORD)
     assert response.status_code == 302
     client.delete_cookie("session")
     assert signed_in(client)

@@ -237,11 +237,7 @@ NEW_PASSWORD = "a brand new password"
 
 def change_password(auth, current=PASSWORD, new=NEW_PASSWORD, confirm=NEW_PASSWORD):
     """Submit the password form."""
-    return auth.post(
-        "/users/password",
-        {"current_password": current, "new_password": new, "confirm_password": confirm},
-        token_from="/users/password",
-    )
+    return auth.change_password(new, current, confirm)
 
 
 def test_password_page_requires_login(client):
