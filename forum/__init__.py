@@ -79,6 +79,9 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if not app.config.get("SEARCH_MODEL_DIR"):
+        models = Path(app.instance_path) / "models"
+        app.config["SEARCH_MODEL_DIR"] = str(models / "all-MiniLM-L6-v2")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
