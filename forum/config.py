@@ -14,6 +14,9 @@ class DefaultConfig:
     # Storage. None means "build a path under the instance folder".
     DATABASE_URL = None
     SEARCH_INDEX_DIR = None
+    # The sentence model's folder (`flask --app forum search model install`
+    # fills it); None: instance/models/all-MiniLM-L6-v2.
+    SEARCH_MODEL_DIR = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Secrets: None means "generate one into instance/secret_key on first start".
@@ -194,6 +197,9 @@ class DefaultConfig:
     SEARCH_MERGE_MAX_DOCS = 2000
     SEARCH_MERGE_MIN_SEGMENTS = 5
     SEARCH_PER_PAGE = 20
+    # Rank with sentence embeddings (all-MiniLM-L6-v2, docs/search.md#the-
+    # sentence-model) beside the words; False: words only.
+    SEARCH_EMBEDDINGS = True
     # How long a process reuses a list's row count (the "N questions" of a
     # list or tag) and a question's related questions; 0: never.
     LIST_COUNT_CACHE_SECONDS = 30
@@ -214,6 +220,12 @@ class DefaultConfig:
     # it reached this many matches, and ranks those; the total shown is then
     # "about" its extrapolation. 0: score every match.
     SEARCH_SCAN_MATCHES = 1000
+    # Similar and related questions mix BM25 (relative to the best match) with
+    # the cosines of the sentence vectors (title, and title with body start);
+    # a question no word matched needs a weighted cosine of min_cosine.
+    # Chosen by bench/relevance.py on one site, reported on the other; not an
+    # operator's setting.
+    SEARCH_HYBRID_WEIGHTS = {"bm25": 1.0, "title": 1.0, "full": 1.5, "min_cosine": 0.35}
 
     # Abuse limits (docs/operations.md, "Rate limits and abuse"). Counted by
     # Flask-Limiter in RATELIMIT_STORAGE_URL: None keeps the counts in each

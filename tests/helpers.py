@@ -113,6 +113,8 @@ def make_app(tmp_path, **overrides):
         # would triple the suite's time); search tests switch to "sync".
         "SEARCH_INDEXING": "manual",
         "SEARCH_CHECK_ON_START": False,
+        # Words only; tests of the embeddings turn them on.
+        "SEARCH_EMBEDDINGS": False,
         # Tests count and relate right after each change (tests/test_caches.py
         # checks the caches themselves).
         "LIST_COUNT_CACHE_SECONDS": 0,
@@ -128,6 +130,20 @@ def make_app(tmp_path, **overrides):
     app.test_client_class = RequestClient
     app.test_cli_runner_class = CommandRunner
     return app
+
+
+def installed_model_dir() -> Path:
+    """SEARCH_MODEL_DIR as `flask --app forum search model install` sees it
+    (`make test` fills it)."""
+    app = create_app(
+        {
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": "sqlite://",
+            "SEARCH_CHECK_ON_START": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    return Path(app.config["SEARCH_MODEL_DIR"])
 
 
 # -- pages --------------------------------------------------------------------

@@ -16,9 +16,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from forum.extensions import db
+from forum.search import vectors
 from forum.search.indexer import BUSY, drain_until_done, ensure_index
 
 log = logging.getLogger("forum.search")
+
+# Questions the thread encodes between two looks at the outbox: a new post
+# waits for at most one such batch before it is indexed.
+BACKGROUND_BATCH = 8
 
 
 class BackgroundIndexer:
@@ -82,11 +87,24 @@ class BackgroundIndexer:
                     ensure_index()  # a damaged index is rebuilt, not retried forever
                 drain_until_done(deadline, stop)
                 self.failed = False
+                if vectors.enabled(self.app):
+                    self.encode_between_drains(stop)
             except Exception as error:  # the thread must outlive any failure
                 self.failed = True
                 log.warning("search indexing failed, will retry: %r", error)
             finally:
                 db.session.remove()
+
+    def encode_between_drains(self, stop: threading.Event | None) -> None:
+        """Encode new or changed questions a small batch at a time, going back
+        to the index as soon as a commit wakes the thread."""
+        while True:
+            done = vectors.sync(BACKGROUND_BATCH)
+            vectors.refresh()
+            if done in (0, BUSY) or self.wake.is_set():
+                return
+            if stop is not None and stop.is_set():
+                return
 
 
 def init_app(app: Flask) -> None:
@@ -140,6 +158,8 @@ def drain_in_thread(app: Flask, timeout: float = 30.0) -> None:
             try:
                 if drain_until_done(time.monotonic() + timeout) == BUSY:
                     log.warning("search index stayed locked; rows left pending")
+                if vectors.enabled(app):
+                    vectors.sync_until_done(time.monotonic() + timeout)
             except Exception as error:
                 # The change is committed and its outbox row stays: the next
                 # drain or `flask search sync` applies it.

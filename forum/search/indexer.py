@@ -26,7 +26,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from forum.extensions import db
 from forum.models import SearchOutbox, utcnow
-from forum.search import consistency, outbox
+from forum.search import consistency, outbox, vectors
 from forum.search.documents import all_question_ids, documents_for
 from forum.search.outbox import BATCH
 from forum.search.store import IndexState, IndexStore, empty_state
@@ -223,6 +223,7 @@ def _build(idx_store: IndexStore, progress: Progress | None, procs: int) -> int:
         idx_store.discard(name)
         raise
     idx_store.publish(name, state)
+    vectors.start_pass(state)
     log.info("search index rebuilt: %d questions in %s", count, name)
     return count
 

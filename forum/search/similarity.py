@@ -8,6 +8,8 @@ unlike a search, a similar question need not hold every word.
 import math
 from collections.abc import Sequence
 
+import numpy as np
+from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 from whoosh import query as wq
@@ -16,6 +18,7 @@ from whoosh.searching import Searcher
 from forum.caching import app_cache
 from forum.extensions import db
 from forum.models import Answer, Question
+from forum.search import vectors
 from forum.search.query import MAX_QUERY_LENGTH, MAX_TERMS, analyzed
 from forum.search.searchers import searcher
 
@@ -73,10 +76,19 @@ def related(
             tags=question.tag_names,
             body_words=THREAD_WORDS,
             min_share=RELATED_MIN_SHARE,
+            query=_own_vector(question.id),
+            encode=False,
         )
         if cache is not None:
             cache.put(key, ids)
     return _live_questions(ids, eager=False)
+
+
+def _own_vector(question_id: int) -> np.ndarray | None:
+    """A stored question's full vector: the related box encodes nothing."""
+    space = vectors.current()
+    own = space.vectors_of(question_id) if space is not None else None
+    return own[1] if own is not None else None
 
 
 def _thread_text(question: Question, answers: Sequence[Answer]) -> str:
@@ -104,21 +116,100 @@ def _similar_ids(
     tags: Sequence[str] = (),
     body_words: int = BODY_WORDS,
     min_share: float = 0.0,
+    query: np.ndarray | None = None,
+    encode: bool = True,
 ) -> list[int]:
-    """Ids of the questions most like the draft, best first."""
+    """Ids of the questions most like the draft, best first: BM25 alone, or
+    mixed with the sentence vectors when this process holds them all.
+
+    ``query``: the draft's vector when known (a stored question's own);
+    otherwise the draft's text is encoded when vectors are in use and
+    ``encode`` allows it.
+    """
+    keyword = _bm25_scores(title, body, limit, exclude, tags, body_words)
+    space = vectors.current()
+    if space is not None:
+        if query is None and encode and (title or body):
+            query = vectors.query_vector(_draft_text(title or "", body or ""))
+        if query is not None:
+            return _mixed(space, query, keyword, limit, exclude, min_share)
+    ranked = sorted(keyword.items(), key=lambda pair: -pair[1])
+    floor = ranked[0][1] * min_share if ranked else 0.0
+    return [qid for qid, score in ranked[:limit] if score >= floor]
+
+
+def _draft_text(title: str, body: str) -> str:
+    """What a draft is encoded as: its title, and its body's start once written
+    (as a stored question's "full" vector)."""
+    title = title[:MAX_QUERY_LENGTH]
+    if not body.strip():
+        return title
+    return f"{title}\n{body[: vectors.BODY_CHARS]}".strip()
+
+
+def _mixed(
+    space: vectors.Space,
+    query: np.ndarray,
+    keyword: dict[int, float],
+    limit: int,
+    exclude: int | None,
+    min_share: float,
+) -> list[int]:
+    """The linear mix of BM25 (relative to the best match) and the cosines
+    with the questions' title and full vectors (HYBRID_WEIGHTS)."""
+    weights = current_app.config["SEARCH_HYBRID_WEIGHTS"]
+    ids, cosines = space.scores(query, (weights["title"], weights["full"]))
+    # A question nothing else matched needs a close meaning to be shown.
+    close = cosines >= weights["min_cosine"] * (weights["title"] + weights["full"])
+    scores = np.where(close, cosines, -np.inf)
+    best = max(keyword.values(), default=0.0)
+    position = {int(qid): row for row, qid in enumerate(ids.tolist())}
+    extra: dict[int, float] = {}
+    for qid, score in keyword.items():
+        part = weights["bm25"] * score / best
+        row = position.get(qid)
+        if row is None:
+            extra[qid] = part  # not encoded yet: its keywords alone
+        else:
+            scores[row] = cosines[row] + part
+    if exclude is not None and exclude in position:
+        scores[position[exclude]] = -np.inf
+    take = min(limit * 3, len(scores))
+    top = np.argpartition(-scores, take - 1)[:take] if take else np.array([], int)
+    ranked = [
+        (float(scores[row]), int(ids[row]))
+        for row in top
+        if np.isfinite(scores[row]) and ids[row] >= 0
+    ]
+    ranked += [(score, qid) for qid, score in extra.items() if qid != exclude]
+    ranked.sort(key=lambda pair: -pair[0])
+    floor = ranked[0][0] * min_share if ranked else 0.0
+    return [qid for score, qid in ranked[:limit] if score >= floor]
+
+
+def _bm25_scores(
+    title: str | None,
+    body: str | None,
+    limit: int,
+    exclude: int | None,
+    tags: Sequence[str],
+    body_words: int,
+) -> dict[int, float]:
+    """The keyword scores of the questions most like the draft (votes lift a
+    little), for up to three times ``limit`` questions."""
     words = list(dict.fromkeys(analyzed((title or "")[:MAX_QUERY_LENGTH])))
     body_chars = THREAD_CHARS if body_words > BODY_WORDS else BODY_CHARS
     extra = [
         t for t in dict.fromkeys(analyzed((body or "")[:body_chars])) if t not in words
     ]
     if not words and not extra:
-        return []
+        return {}
     with searcher() as s:
         clauses = _clauses(
             s, words[:MAX_TERMS], extra[:body_words], [t.lower() for t in tags]
         )
         if not clauses:
-            return []
+            return {}
         q = wq.Or(clauses)
         # Whoosh's preloading union (its choice on small indexes) under-reports
         # its best score, and the collector then drops top hits: use the plain
@@ -128,19 +219,11 @@ def _similar_ids(
         # limit.
         mask = wq.Term("id", str(exclude)) if exclude is not None else None
         results = s.search(q, limit=limit * 3, mask=mask)
-        scored = sorted(
-            (
-                (
-                    (hit.score or 0.0)
-                    * (1.0 + SCORE_BOOST * math.log1p(max(hit.get("score") or 0, 0))),
-                    int(hit["id"]),
-                )
-                for hit in results
-            ),
-            key=lambda pair: -pair[0],
-        )
-    floor = scored[0][0] * min_share if scored else 0.0
-    return [qid for score, qid in scored[:limit] if score >= floor]
+        return {
+            int(hit["id"]): (hit.score or 0.0)
+            * (1.0 + SCORE_BOOST * math.log1p(max(hit.get("score") or 0, 0)))
+            for hit in results
+        }
 
 
 def _clauses(
