@@ -1,27 +1,40 @@
-"""Relevance of similar questions and search on real Stack Exchange links.
+"""Relevance of similar, related and search on real Stack Exchange links,
+each figure on a site its settings were not chosen on.
 
-For every duplicate (3) and linked (1) PostLinks pair of two questions, ask
-with the newer question's title (the newer question excluded) and see where
-the older one ranks: recall@5 and MRR (reciprocal rank within the top 10), for
-``forum.search.similar``, ``forum.search.search`` and an SQLite FTS5 baseline
-(porter stemming, bm25 with the title weighted 3x, the title's words OR'ed).
+For every duplicate (3) and linked (1) PostLinks pair of two questions, the
+newer question asks (itself excluded) and the older one should come up:
+
+- similar, title: the similar-questions box for the newer title;
+- similar, title+body: the same once the asker wrote the body;
+- related: the related box of the newer question's page (whole thread, tags);
+- search: a plain search for the newer title, first page (20 results);
+
+beside an SQLite FTS5 baseline computed in the same run (porter stemming,
+bm25 with the title weighted 3x, the words OR'ed): its top 5 for the
+similar and related rows, its top 20 for the search row.
+
+The hybrid weights (BM25 and the sentence vectors, SEARCH_HYBRID_WEIGHTS)
+are chosen by a grid on one site and reported on the other, both ways
+round; the weights the product ships are printed and marked where they were
+chosen. Without the sentence model (``--no-vectors``) similar is BM25 alone.
 
     .venv/bin/python bench/relevance.py --data DIR [--site NAME] [--misses N]
 
 DIR (or $FORUM_SAMPLE_DUMPS) holds the dump folders cardano.stackexchange.com
 and bicycles.meta.stackexchange.com, as archive.org's Stack Exchange dumps
-unpack.
-
-Each site is loaded into its own temporary SQLite database and index, which
-are removed afterwards (``--keep`` leaves them). Prints figures only.
+unpack. Each site is loaded into its own temporary SQLite database and index,
+removed afterwards (``--keep`` leaves them). Prints figures only.
 """
 
 import argparse
+import itertools
+import math
 import re
 import shutil
 import sqlite3
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,14 +42,22 @@ import sedata
 from sqlalchemy import select
 
 from forum import search
+from forum.config import DefaultConfig
 from forum.extensions import db
+from forum.markup import plain_text
 from forum.models import Question
+from forum.search import similarity, vectors
 
-TOP = 10
 RECALL_AT = 5
-METHODS = ("similar", "search", "fts5")
+SEARCH_PAGE = 20
 KINDS = {sedata.DUPLICATE: "duplicate", sedata.LINKED: "linked"}
-CLEAN = "linked-new"  # linked pairs whose link is in the newer thread only
+MODES = ("title", "title+body")
+# The grid the weights are chosen from (BM25's weight is 1: only ratios count).
+GRID_TITLE = (0.0, 0.5, 1.0, 1.5, 2.0)
+GRID_FULL = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+SHIPPED = DefaultConfig.SEARCH_HYBRID_WEIGHTS
+# Where the shipped weights were chosen (their figures there are not honest).
+SHIPPED_FROM = "cardano.stackexchange.com"
 
 
 class Fts5Baseline:
@@ -55,16 +76,16 @@ class Fts5Baseline:
         )
         self.con.commit()
 
-    def ranked(self, title: str, exclude: int) -> list[int]:
-        """Question ids for the title's words OR'ed, best first."""
-        words = re.findall(r"\w+", title)
+    def ranked(self, text: str, exclude: int, top: int) -> list[int]:
+        """Question ids for the text's words OR'ed (64 at most), best first."""
+        words = re.findall(r"\w+", text)[:64]
         if not words:
             return []
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
         cursor = self.con.execute(
             "SELECT rowid FROM q WHERE q MATCH ? AND rowid != ? "
             "ORDER BY bm25(q, 3.0, 1.0) LIMIT ?",
-            (match, exclude, TOP),
+            (match, exclude, top),
         )
         return [row[0] for row in cursor]
 
@@ -73,41 +94,48 @@ class Fts5Baseline:
         self.con.close()
 
 
-def similar_ids(title: str, exclude: int) -> list[int]:
-    """What the similar-questions box shows for a title."""
-    return [q.id for q in search.similar(title, limit=TOP, exclude=exclude)]
+@dataclass
+class Ask:
+    """One pair asked one way: what the product's ranking needs, gathered once."""
+
+    kind: str
+    mode: str
+    newer: int
+    older: int
+    keyword: dict[int, float]
+    query: object  # the asking text's vector (None without the model)
 
 
-def search_ids(title: str, exclude: int) -> list[int]:
-    """What a search for the title shows (relevance order)."""
-    result = search.search(title, per_page=TOP + 1)
-    return [h.question.id for h in result.hits if h.question.id != exclude][:TOP]
+@dataclass
+class Site:
+    """A site's gathered asks and the figures that need no weights."""
+
+    name: str
+    asks: list[Ask] = field(default_factory=list)
+    fixed: dict[str, dict[str, list[bool]]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    pairs: list[tuple[str, int, int]] = field(default_factory=list)
+    workdir: Path | None = None
 
 
-def rank_of(target: int, ids: list[int]) -> int | None:
-    """1-based rank of target within the top TOP ids, or None."""
-    try:
-        return ids[:TOP].index(target) + 1
-    except ValueError:
-        return None
+def hit(target: int, ids: list[int], top: int) -> bool:
+    """Whether target is in the first ``top`` ids."""
+    return target in ids[:top]
 
 
-def summary(ranks: list[int | None]) -> tuple[float, float]:
-    """(recall@5, MRR@10) in percent and as a fraction."""
-    if not ranks:
-        return float("nan"), float("nan")
-    recall = sum(1 for r in ranks if r is not None and r <= RECALL_AT) / len(ranks)
-    mrr = sum(1 / r for r in ranks if r is not None) / len(ranks)
-    return 100 * recall, mrr
-
-
-def evaluate_site(folder: Path, keep: bool, misses: int) -> dict | None:
-    """Ranks per link type and method for one site: {kind: {method: [rank]}}."""
+def gather(folder: Path, use_vectors: bool, misses: int) -> Site | None:
+    """Load a site, index it, encode it, and gather each pair's asks."""
     if not (folder / "Posts.xml").exists():
         print(f"skipping {folder.name}: no Posts.xml in {folder}")
         return None
     workdir = sedata.temp_dir(f"forum-relevance-{folder.name}-")
-    app = sedata.make_app(workdir)
+    app = sedata.make_app(
+        workdir,
+        SEARCH_EMBEDDINGS=use_vectors,
+        SEARCH_MODEL_DIR=str(sedata.ROOT / "instance" / "models" / "all-MiniLM-L6-v2"),
+        RELATED_CACHE_SECONDS=0,
+    )
+    site = Site(folder.name)
     try:
         with app.app_context():
             started = time.perf_counter()
@@ -115,97 +143,194 @@ def evaluate_site(folder: Path, keep: bool, misses: int) -> dict | None:
             loaded_at = time.perf_counter()
             search.rebuild()
             indexed_at = time.perf_counter()
+            if use_vectors and vectors.encoder() is None:
+                sys.exit(
+                    "no sentence model: run `make run` or `flask search model install`"
+                )
+            encoded = vectors.sync_until_done(math.inf) if use_vectors else 0
+            encoded_at = time.perf_counter()
+            space = vectors.current() if use_vectors else None
+            if use_vectors and space is None:
+                sys.exit("the sentence vectors are not complete after a sync")
+            questions = {q.id: q for q in db.session.scalars(select(Question)).all()}
             fts = Fts5Baseline(workdir / "fts5.sqlite")
             fts.load(
-                db.session.execute(
-                    select(Question.id, Question.title, Question.body_markdown)
-                ).all()
+                [(q.id, q.title, plain_text(q.body_html)) for q in questions.values()]
             )
             pairs, skipped = sedata.question_pairs(folder, loaded)
             print(
                 f"{folder.name}: {loaded.questions} questions, {loaded.answers} "
-                f"answers, {loaded.comments} comments loaded in "
-                f"{loaded_at - started:.1f} s, indexed in "
-                f"{indexed_at - loaded_at:.1f} s; pairs: "
+                f"answers loaded in {loaded_at - started:.1f} s, indexed in "
+                f"{indexed_at - loaded_at:.1f} s, {encoded} encoded in "
+                f"{encoded_at - indexed_at:.1f} s; pairs: "
                 + ", ".join(f"{len(pairs[k])} {KINDS[k]}" for k in KINDS)
                 + "".join(f"; skipped {n} ({why})" for why, n in skipped.items())
             )
-            # Where each link was written: a pair whose older thread holds the
-            # link can be found through that link's text (the newer title).
-            sources = set(sedata.links(folder))  # (post id, related id, type)
-            result = {}
-            clean = {m: [] for m in METHODS}
-            for kind, kind_pairs in pairs.items():
-                ranks = {m: [] for m in METHODS}
+            for kind_id, kind_pairs in pairs.items():
+                kind = KINDS[kind_id]
+                site.counts[kind] = len(kind_pairs)
+                fixed = site.fixed.setdefault(kind, {})
                 shown = 0
                 for newer, older in kind_pairs:
-                    title = loaded.titles[newer]
-                    found = {
-                        "similar": similar_ids(title, newer),
-                        "search": search_ids(title, newer),
-                        "fts5": fts.ranked(title, newer),
-                    }
-                    in_older = (older, newer, kind) in sources
-                    for method, ids in found.items():
-                        ranks[method].append(rank_of(older, ids))
-                        if kind == sedata.LINKED and not in_older:
-                            clean[method].append(rank_of(older, ids))
-                    rank = ranks["similar"][-1]
-                    if shown < misses and (rank is None or rank > RECALL_AT):
+                    q = questions[newer]
+                    body = plain_text(q.body_html)
+                    for mode in MODES:
+                        text = q.title if mode == "title" else f"{q.title} {body}"
+                        fixed.setdefault(f"fts5 {mode}", []).append(
+                            hit(older, fts.ranked(text, newer, RECALL_AT), RECALL_AT)
+                        )
+                        draft = "" if mode == "title" else q.body_markdown or ""
+                        keyword = similarity._bm25_scores(
+                            q.title, draft, 10, newer, (), similarity.BODY_WORDS
+                        )
+                        query = (
+                            vectors.query_vector(similarity._draft_text(q.title, draft))
+                            if space is not None
+                            else None
+                        )
+                        site.asks.append(Ask(kind, mode, newer, older, keyword, query))
+                    site.pairs.append((kind, newer, older))
+                    found = search.search(q.title, per_page=SEARCH_PAGE + 1)
+                    page = [h.question.id for h in found.hits if h.question.id != newer]
+                    fixed.setdefault("search", []).append(hit(older, page, SEARCH_PAGE))
+                    fixed.setdefault("fts5 top 20", []).append(
+                        hit(older, fts.ranked(q.title, newer, SEARCH_PAGE), SEARCH_PAGE)
+                    )
+                    if shown < misses and not fixed["search"][-1]:
                         shown += 1
                         print(
-                            f"  miss ({KINDS[kind]}, rank {rank}): {title!r} -> "
-                            f"{loaded.titles[older]!r}"
+                            f"  search miss ({kind}): {q.title!r} -> "
+                            f"{questions[older].title!r}"
                         )
-                result[KINDS[kind]] = ranks
-            result[CLEAN] = clean
+            site.space = space  # type: ignore[attr-defined]
+            site.app = app  # type: ignore[attr-defined]
             fts.close()
             db.session.remove()
-            db.engine.dispose()
-    finally:
-        if keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    site.workdir = workdir
+    return site
+
+
+def related_hits(site: Site, weights: dict) -> dict[str, list[bool]]:
+    """Recall@5 hits of the related box (the newer question's page)."""
+    result: dict[str, list[bool]] = {}
+    app = site.app  # type: ignore[attr-defined]
+    with app.app_context():
+        app.config["SEARCH_HYBRID_WEIGHTS"] = weights
+        for kind, newer, older in site.pairs:
+            question = db.session.get(Question, newer)
+            ids = [r.id for r in search.related(question, limit=RECALL_AT)]
+            result.setdefault(kind, []).append(hit(older, ids, RECALL_AT))
+        db.session.remove()
     return result
 
 
-def report(results: dict[str, dict]) -> None:
-    """Print recall@5 and MRR per site, link type and method, and combined."""
-    combined: dict[str, dict[str, list]] = {}
-    for ranks_by_kind in results.values():
-        for kind, ranks in ranks_by_kind.items():
-            target = combined.setdefault(kind, {m: [] for m in METHODS})
-            for method in METHODS:
-                target[method] += ranks[method]
-    rows = dict(results)
-    if len(results) > 1:
-        rows["combined"] = combined
-    head = f"{'site':34} {'links':10} {'pairs':>5}"
-    for method in METHODS:
-        head += f" | {method + ' R@5':>12} {'MRR':>5}"
-    head += " | similar-fts5"
+def ranked_with(site: Site, ask: Ask, weights: dict) -> list[int]:
+    """The similar box for an ask under ``weights`` (the product's own mix)."""
+    space = site.space  # type: ignore[attr-defined]
+    if space is None or ask.query is None:
+        return [q for q, _ in sorted(ask.keyword.items(), key=lambda p: -p[1])][:10]
+    with site.app.app_context():  # type: ignore[attr-defined]
+        site.app.config["SEARCH_HYBRID_WEIGHTS"] = weights  # type: ignore[attr-defined]
+        return similarity._mixed(space, ask.query, ask.keyword, 10, ask.newer, 0.0)
+
+
+def similar_hits(site: Site, weights: dict) -> dict[tuple[str, str], list[bool]]:
+    """Recall@5 hits of the similar box per (kind, mode) under ``weights``."""
+    result: dict[tuple[str, str], list[bool]] = {}
+    for ask in site.asks:
+        ids = ranked_with(site, ask, weights)
+        result.setdefault((ask.kind, ask.mode), []).append(
+            hit(ask.older, ids, RECALL_AT)
+        )
+    return result
+
+
+def objective(hits: dict[tuple[str, str], list[bool]]) -> float:
+    """What the grid maximises: recall@5 over every pair, both modes."""
+    every = [h for values in hits.values() for h in values]
+    return sum(every) / max(len(every), 1)
+
+
+def tune(site: Site) -> dict:
+    """The grid's best weights on ``site``."""
+    best, best_score = dict(SHIPPED), -1.0
+    for title, full in itertools.product(GRID_TITLE, GRID_FULL):
+        weights = dict(SHIPPED, title=title, full=full)
+        score = objective(similar_hits(site, weights))
+        if score > best_score + 1e-9:
+            best, best_score = weights, score
+    return best
+
+
+def pct(values: list[bool]) -> str:
+    """A recall in percent."""
+    return f"{100 * sum(values) / len(values):5.1f}%" if values else "    -"
+
+
+def report(sites: list[Site], use_vectors: bool) -> None:
+    """Tune on each site, print every figure on the other."""
+    tuned = {s.name: tune(s) for s in sites} if use_vectors else {}
     print()
-    print(head)
-    print("-" * len(head))
-    for site, ranks_by_kind in rows.items():
-        for kind in ("duplicate", "linked", CLEAN):
-            ranks = ranks_by_kind.get(kind)
-            if not ranks:
+    for site in sites:
+        others = [o for o in sites if o is not site]
+        source = others[0].name if others and use_vectors else None
+        weights = tuned[source] if source else dict(SHIPPED)
+        label = f"weights tuned on {source}" if source else "shipped weights"
+        if use_vectors:
+            print(
+                f"{site.name}: {label}: title {weights['title']:g}, "
+                f"full {weights['full']:g} (bm25 1); its own best: title "
+                f"{tuned[site.name]['title']:g}, full {tuned[site.name]['full']:g}"
+            )
+        hits = similar_hits(site, weights)
+        shipped = similar_hits(site, dict(SHIPPED))
+        related = related_hits(site, weights)
+        head = (
+            f"  {'links':10} {'pairs':>5} | {'method':28} "
+            f"{'R@5':>6} {'FTS5':>6} {'gain':>7}"
+        )
+        print(head)
+        for kind in ("duplicate", "linked"):
+            if not site.counts.get(kind):
                 continue
-            line = f"{site:34} {kind:10} {len(ranks['fts5']):>5}"
-            for method in METHODS:
-                recall, mrr = summary(ranks[method])
-                line += f" | {recall:11.1f}% {mrr:5.3f}"
-            delta = summary(ranks["similar"])[0] - summary(ranks["fts5"])[0]
-            line += f" | {delta:+7.1f} pts"
-            print(line)
-    print()
+            fixed = site.fixed[kind]
+            n = site.counts[kind]
+            for mode in MODES:
+                ours = hits[(kind, mode)]
+                base = fixed[f"fts5 {mode}"]
+                gain = 100 * (sum(ours) - sum(base)) / n
+                print(
+                    f"  {kind:10} {n:>5} | similar, {mode:19} {pct(ours)} "
+                    f"{pct(base)} {gain:+6.1f}"
+                )
+                if use_vectors:
+                    mark = " (chosen here)" if site.name == SHIPPED_FROM else ""
+                    print(
+                        f"  {'':10} {'':>5} |   shipped weights{mark:12} "
+                        f"{pct(shipped[(kind, mode)])}"
+                    )
+            base = fixed["fts5 title+body"]
+            gain = 100 * (sum(related[kind]) - sum(base)) / n
+            print(
+                f"  {kind:10} {n:>5} | related box{'':17} {pct(related[kind])} "
+                f"{pct(base)} {gain:+6.1f}"
+            )
+            base = fixed["fts5 top 20"]
+            gain = 100 * (sum(fixed["search"]) - sum(base)) / n
+            print(
+                f"  {kind:10} {n:>5} | search, first page (20){'':4} "
+                f"{pct(fixed['search'])} {pct(base)} {gain:+6.1f}"
+            )
+        print()
     print(
-        f"Target: similar R@5 >= FTS5 R@5 + 10 points on duplicate and on linked "
-        f"pairs (combined). Recall@{RECALL_AT}; MRR counts ranks 1-{TOP}.\n"
-        f"{CLEAN}: the linked pairs whose link sits only in the newer thread, so "
-        "the older thread's text cannot name the newer question."
+        "R@5: the older question in the first 5 (search: in the first page of 20, "
+        "against FTS5's top 20). FTS5: title words OR'ed (title+body and related: "
+        "title and body words).\nTargets: similar >= FTS5 + 10 points on duplicate "
+        "and on linked pairs on the site not tuned on;\n"
+        "search first page >= FTS5 top 20."
     )
 
 
@@ -220,25 +345,35 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the temporary databases and indexes"
     )
     parser.add_argument(
-        "--misses", type=int, default=0, help="print N similar() misses per link type"
+        "--no-vectors", action="store_true", help="BM25 alone (no sentence model)"
+    )
+    parser.add_argument(
+        "--misses", type=int, default=0, help="print N related-box misses per link type"
     )
     args = parser.parse_args(argv)
-    sites = args.site or sedata.SITES
-    sedata.check_data(parser, args.data, needed=True, sites=sites)
+    names = args.site or sedata.SITES
+    sedata.check_data(parser, args.data, needed=True, sites=names)
     now = datetime.now(UTC)
     print(
         f"bench/relevance.py, {now:%Y-%m-%d %H:%M} UTC, Python "
         f"{sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
     )
-    results = {}
-    for site in sites:
-        ranks = evaluate_site(args.data / site, args.keep, args.misses)
-        if ranks is not None:
-            results[site] = ranks
-    if not results:
+    sites = []
+    for name in names:
+        site = gather(args.data / name, not args.no_vectors, args.misses)
+        if site is not None:
+            sites.append(site)
+    if not sites:
         print("no data: nothing measured")
         return 1
-    report(results)
+    try:
+        report(sites, not args.no_vectors)
+    finally:
+        for site in sites:
+            if args.keep:
+                print(f"kept {site.workdir}")
+            elif site.workdir is not None:
+                shutil.rmtree(site.workdir, ignore_errors=True)
     return 0
 
 
