@@ -123,8 +123,29 @@ def hit(target: int, ids: list[int], top: int) -> bool:
     return target in ids[:top]
 
 
-def gather(folder: Path, use_vectors: bool, misses: int) -> Site | None:
-    """Load a site, index it, encode it, and gather each pair's asks."""
+def share_vectors(cache: Path, into: bool) -> None:
+    """Copy the encoded texts from the cache file into the site's store
+    (``into``), or back: the store reuses a vector by its text's hash, so a
+    second run encodes nothing (a rebuild on a served site does the same)."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with vectors.store().connect() as con:
+        con.execute("ATTACH DATABASE ? AS cache", (str(cache),))
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS cache.encoded "
+            "(digest BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+        )
+        source, target = ("cache.encoded", "main.encoded")
+        if not into:
+            source, target = target, source
+        con.execute(f"INSERT OR IGNORE INTO {target} SELECT * FROM {source}")
+        con.execute("DETACH DATABASE cache")
+
+
+def gather(
+    folder: Path, use_vectors: bool, misses: int, cache: Path | None = None
+) -> Site | None:
+    """Load a site, index it, encode it (reusing the vectors in ``cache``),
+    and gather each pair's asks."""
     if not (folder / "Posts.xml").exists():
         print(f"skipping {folder.name}: no Posts.xml in {folder}")
         return None
@@ -147,7 +168,11 @@ def gather(folder: Path, use_vectors: bool, misses: int) -> Site | None:
                 sys.exit(
                     "no sentence model: run `make run` or `flask search model install`"
                 )
+            if use_vectors and cache is not None:
+                share_vectors(cache / f"{folder.name}.sqlite3", into=True)
             encoded = vectors.sync_until_done(math.inf) if use_vectors else 0
+            if use_vectors and cache is not None:
+                share_vectors(cache / f"{folder.name}.sqlite3", into=False)
             encoded_at = time.perf_counter()
             space = vectors.current() if use_vectors else None
             if use_vectors and space is None:
@@ -348,6 +373,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-vectors", action="store_true", help="BM25 alone (no sentence model)"
     )
     parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the sites' vectors in DIR and reuse them (a second run "
+        "encodes nothing)",
+    )
+    parser.add_argument(
         "--misses", type=int, default=0, help="print N related-box misses per link type"
     )
     args = parser.parse_args(argv)
@@ -360,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sites = []
     for name in names:
-        site = gather(args.data / name, not args.no_vectors, args.misses)
+        site = gather(args.data / name, not args.no_vectors, args.misses, args.cache)
         if site is not None:
             sites.append(site)
     if not sites:

@@ -8,6 +8,7 @@ The model is the one `make test` installs (tests/test_encoder.py checks it).
 import math
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -212,3 +213,30 @@ def test_another_model_s_vectors_are_dropped():
     assert held["model"] == "all-MiniLM-L6-v2" and held["epoch"] == 2
     # Nothing of the other model is kept: both questions are encoded anew.
     assert held["built"] and held["questions"] == 2 and held["encoded"] == 4
+
+
+def search_page(client, q: str) -> str:
+    return text(client, "/search?" + urlencode({"q": q}))
+
+
+def test_search_adds_questions_close_in_meaning(app, client):
+    demo_site()
+    html = search_page(client, PARAPHRASE)
+    assert "Results that match some of your words or their meaning" in html
+    assert f"No question holds all of <strong>{PARAPHRASE}</strong>" in html
+    assert BATTERY in html
+    response = client.get("/api/v1/search", query_string={"q": PARAPHRASE})
+    assert [(h["title"], h["match"]) for h in response.json["items"]] == [
+        (BATTERY, "some")
+    ]
+    # Operators are never loosened, by words or by meaning.
+    assert "No questions match" in search_page(client, f"{PARAPHRASE} is:solved")
+    app.config["SEARCH_EMBEDDINGS"] = False
+    assert "No questions match" in search_page(client, PARAPHRASE)
+
+
+def test_partial_matches_rank_by_meaning_on_the_demo(client):
+    demo_site()
+    response = client.get("/api/v1/search", query_string={"q": "wifi keeps dropping"})
+    titles = [h["title"] for h in response.json["items"]]
+    assert titles[1].startswith("Wi-Fi drops every few minutes")

@@ -10,7 +10,7 @@ from the share of the index searched.
 """
 
 from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import collectors
@@ -72,18 +72,25 @@ class Found:
     docnums: set[int]
     count: int
     exact: bool
+    # Each id's relevance (text score times boost), when ranked by it.
+    scores: list[float] = field(default_factory=list)
 
 
 def _close_band(gate: _RangeGate, found: Found, limit: int, boost: Boost | None) -> int:
     """Add a finished band's best hits to ``found`` (re-ranked by ``boost``
     when given, else in the collector's order); returns the band's matches."""
     gate.finish()
-    hits = list(gate.child.results())
+    ranked = [
+        (hit, boost(hit.score or 0.0, hit.fields()) if boost else 0.0)
+        for hit in gate.child.results()
+    ]
     if boost is not None:
-        hits.sort(key=lambda hit: -boost(hit.score or 0.0, hit.fields()))
-    for hit in hits[: limit - len(found.ids)]:
+        ranked.sort(key=lambda pair: -pair[1])
+    for hit, score in ranked[: limit - len(found.ids)]:
         found.ids.append(hit["id"])
         found.docnums.add(hit.docnum)
+        if boost is not None:
+            found.scores.append(score)
     return gate.matched
 
 

@@ -20,6 +20,7 @@ from whoosh.support.levenshtein import damerau_levenshtein as distance
 
 from forum.extensions import db
 from forum.models import Question
+from forum.search import hybrid, vectors
 from forum.search import query as sq
 from forum.search.expansion import expand
 from forum.search.scanning import Found, first_matches
@@ -37,6 +38,9 @@ SORT_COLUMNS = {"newest": "created_at", "votes": "score"}
 SOLVED_BOOST = 0.15  # a solved thread is likelier to help
 SCORE_BOOST = 0.05  # so is a well-voted one (log scale: votes never beat the text)
 DUPLICATE_FACTOR = 0.6  # a closed duplicate's answers are on its original's page
+# The partial matches the sentence vectors re-rank (with the questions
+# closest in meaning); three pages' worth, so the first pages agree.
+PARTIAL_POOL = 60
 # Below this many hits a misspelling may be why: a correction is tried.
 SUGGEST_BELOW = 5
 
@@ -64,6 +68,9 @@ class SearchResult(Paged):
     # How many results hold every word, when partial matches follow them
     # (None: every result holds every word).
     all_count: int | None = None
+    # Whether the partial matches were ranked with the sentence vectors (and
+    # so may include questions close in meaning that hold none of the words).
+    by_meaning: bool = False
 
     @property
     def all_hits(self) -> list[Hit]:
@@ -120,7 +127,10 @@ def search(
         for n, i in enumerate(int_ids)
         if i in found
     ]
-    return SearchResult(hits, total, exact, page, per_page, suggestion, all_count)
+    by_meaning = all_count is not None and vectors.current() is not None
+    return SearchResult(
+        hits, total, exact, page, per_page, suggestion, all_count, by_meaning
+    )
 
 
 def _known(s: Searcher) -> Callable[[str], bool]:
@@ -223,7 +233,9 @@ def _ranked(
     ids = first.ids + more.ids
     count = first.count + more.count
     if count < wanted and more.exact:
-        partial = _partial(s, parsed, wanted - count, first.docnums | more.docnums)
+        partial = _partial(
+            s, parsed, wanted - count, first.docnums | more.docnums, set(ids)
+        )
         if partial is not None and partial.ids:
             total = count + partial.count
             return (ids + partial.ids)[start:], total, partial.exact, count
@@ -246,27 +258,53 @@ def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
 
 
 def _partial(
-    s: Searcher, parsed: sq.ParsedQuery, limit: int, exclude: Set[int]
+    s: Searcher,
+    parsed: sq.ParsedQuery,
+    limit: int,
+    exclude: Set[int],
+    listed: Set[str],
 ) -> Found | None:
     """The partial-match tier: when every thread holding all the words is on
     the pages before, the threads holding most of them (``partial_query``),
-    by relevance, minus those already listed. A query with operators, or of
-    fewer than two meaningful words, has none.
+    by relevance, minus those already listed (``exclude``: their document
+    numbers, ``listed``: their ids). A query with operators, or of fewer than
+    two meaningful words, has none.
+
+    With the sentence vectors, the tier's first PARTIAL_POOL matches and the
+    questions closest in meaning are ranked by the hybrid mix (``hybrid``),
+    the later matches after them as BM25 ranks them: every page cuts the
+    same order.
     """
     groups = sq.meaningful_groups(parsed)
     pq = sq.partial_query(groups) if groups else None
     if pq is None:
         return None
-    return first_matches(
+    space = vectors.current()
+    query = vectors.query_vector(_plain_text(parsed)) if space is not None else None
+    found = first_matches(
         s,
         pq,
         [],
-        limit,
+        limit if query is None else max(limit, PARTIAL_POOL),
         column=None,
         boost=boost,
         exclude=exclude,
         scan=current_app.config["SEARCH_SCAN_MATCHES"],
     )
+    if space is None or query is None:
+        return found
+    pool = dict(zip(map(int, found.ids[:PARTIAL_POOL]), found.scores, strict=False))
+    skip = {int(i) for i in listed}
+    mixed = [qid for qid, _ in hybrid.mix(space, query, pool, PARTIAL_POOL, skip)]
+    later = [i for i in found.ids[PARTIAL_POOL:] if int(i) not in set(mixed)]
+    ordered = [str(qid) for qid in mixed] + later
+    extra = sum(1 for qid in mixed if qid not in pool)
+    return Found(ordered[:limit], found.docnums, found.count + extra, found.exact)
+
+
+def _plain_text(parsed: sq.ParsedQuery) -> str:
+    """A plain query's words, as the sentence model reads them."""
+    return " ".join(parsed.words)[: sq.MAX_QUERY_LENGTH]
 
 
 def _suggest(s: Searcher, parsed: sq.ParsedQuery, raw: str, found: int) -> str | None:

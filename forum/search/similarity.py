@@ -9,7 +9,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 from whoosh import query as wq
@@ -18,7 +17,7 @@ from whoosh.searching import Searcher
 from forum.caching import app_cache
 from forum.extensions import db
 from forum.models import Answer, Question
-from forum.search import vectors
+from forum.search import hybrid, vectors
 from forum.search.query import MAX_QUERY_LENGTH, MAX_TERMS, analyzed
 from forum.search.searchers import searcher
 
@@ -132,7 +131,9 @@ def _similar_ids(
         if query is None and encode and (title or body):
             query = vectors.query_vector(_draft_text(title or "", body or ""))
         if query is not None:
-            return _mixed(space, query, keyword, limit, exclude, min_share)
+            excluded = () if exclude is None else (exclude,)
+            mixed = hybrid.mix(space, query, keyword, limit, excluded, min_share)
+            return [qid for qid, _ in mixed]
     ranked = sorted(keyword.items(), key=lambda pair: -pair[1])
     floor = ranked[0][1] * min_share if ranked else 0.0
     return [qid for qid, score in ranked[:limit] if score >= floor]
@@ -145,46 +146,6 @@ def _draft_text(title: str, body: str) -> str:
     if not body.strip():
         return title
     return f"{title}\n{body[: vectors.BODY_CHARS]}".strip()
-
-
-def _mixed(
-    space: vectors.Space,
-    query: np.ndarray,
-    keyword: dict[int, float],
-    limit: int,
-    exclude: int | None,
-    min_share: float,
-) -> list[int]:
-    """The linear mix of BM25 (relative to the best match) and the cosines
-    with the questions' title and full vectors (HYBRID_WEIGHTS)."""
-    weights = current_app.config["SEARCH_HYBRID_WEIGHTS"]
-    ids, cosines = space.scores(query, (weights["title"], weights["full"]))
-    # A question nothing else matched needs a close meaning to be shown.
-    close = cosines >= weights["min_cosine"] * (weights["title"] + weights["full"])
-    scores = np.where(close, cosines, -np.inf)
-    best = max(keyword.values(), default=0.0)
-    position = {int(qid): row for row, qid in enumerate(ids.tolist())}
-    extra: dict[int, float] = {}
-    for qid, score in keyword.items():
-        part = weights["bm25"] * score / best
-        row = position.get(qid)
-        if row is None:
-            extra[qid] = part  # not encoded yet: its keywords alone
-        else:
-            scores[row] = cosines[row] + part
-    if exclude is not None and exclude in position:
-        scores[position[exclude]] = -np.inf
-    take = min(limit * 3, len(scores))
-    top = np.argpartition(-scores, take - 1)[:take] if take else np.array([], int)
-    ranked = [
-        (float(scores[row]), int(ids[row]))
-        for row in top
-        if np.isfinite(scores[row]) and ids[row] >= 0
-    ]
-    ranked += [(score, qid) for qid, score in extra.items() if qid != exclude]
-    ranked.sort(key=lambda pair: -pair[0])
-    floor = ranked[0][0] * min_share if ranked else 0.0
-    return [qid for score, qid in ranked[:limit] if score >= floor]
 
 
 def _bm25_scores(

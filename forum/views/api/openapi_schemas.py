@@ -261,7 +261,8 @@ RESOURCES = {
                 "enum": ["all", "some"],
                 "description": "all: the thread holds every word of the query; "
                 "some: a partial match, listed after every full match (plain "
-                "words only, never a query with operators).",
+                "words only, never a query with operators); with the sentence "
+                "model, also a question close in meaning to the words.",
             },
         },
         optional=("answer_id",),

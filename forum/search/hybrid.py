@@ -1,0 +1,58 @@
+"""The hybrid rank: BM25 mixed linearly with the sentence vectors' cosines.
+
+One mix serves similar questions, the related box and search's partial
+tier: each candidate scores ``bm25 * score / best`` (its keyword score
+relative to the best candidate's) plus ``title * cos(title) + full *
+cos(full)`` with the query's vector (SEARCH_HYBRID_WEIGHTS). A question no
+word matched joins when its weighted cosine reaches ``min_cosine``: close in
+meaning, in other words.
+"""
+
+from collections.abc import Collection, Mapping
+
+import numpy as np
+from flask import current_app
+
+from forum.search.vectors import Space
+
+
+def mix(
+    space: Space,
+    query: np.ndarray,
+    keyword: Mapping[int, float],
+    limit: int,
+    exclude: Collection[int] = (),
+    min_share: float = 0.0,
+) -> list[tuple[int, float]]:
+    """The best ``limit`` (question id, mixed score), best first, among the
+    keyword candidates and the questions close in meaning, none of
+    ``exclude``; those under ``min_share`` of the best score are dropped."""
+    weights = current_app.config["SEARCH_HYBRID_WEIGHTS"]
+    ids, cosines = space.scores(query, (weights["title"], weights["full"]))
+    close = cosines >= weights["min_cosine"] * (weights["title"] + weights["full"])
+    scores = np.where(close, cosines, -np.inf)
+    best = max(keyword.values(), default=0.0)
+    position = {int(qid): row for row, qid in enumerate(ids.tolist())}
+    unencoded: dict[int, float] = {}
+    for qid, score in keyword.items():
+        part = weights["bm25"] * score / best if best > 0 else 0.0
+        row = position.get(qid)
+        if row is None:
+            unencoded[qid] = part  # not encoded yet: its keywords alone
+        else:
+            scores[row] = cosines[row] + part
+    for qid in exclude:
+        row = position.get(qid)
+        if row is not None:
+            scores[row] = -np.inf
+    take = min(limit + len(exclude), len(scores))
+    top = np.argpartition(-scores, take - 1)[:take] if take else np.array([], int)
+    ranked = [
+        (int(ids[row]), float(scores[row]))
+        for row in top
+        if np.isfinite(scores[row]) and ids[row] >= 0
+    ]
+    ranked += [(qid, part) for qid, part in unencoded.items() if qid not in exclude]
+    ranked.sort(key=lambda pair: -pair[1])
+    floor = ranked[0][1] * min_share if ranked else 0.0
+    return [(qid, score) for qid, score in ranked[:limit] if score >= floor]
