@@ -13,7 +13,7 @@ beside an SQLite FTS5 baseline computed in the same run (porter stemming,
 bm25 with the title weighted 3x, the words OR'ed): its top 5 for the
 similar and related rows, its top 20 for the search row.
 
-The hybrid weights (BM25 and the sentence vectors, SEARCH_HYBRID_WEIGHTS)
+The hybrid weights (BM25 and the sentence vectors, forum/search/hybrid.py WEIGHTS)
 are chosen by a grid on one site and reported on the other, both ways
 round; the weights the product ships are printed and marked where they were
 chosen. Without the sentence model (``--no-vectors``) similar is BM25 alone.
@@ -42,11 +42,10 @@ import sedata
 from sqlalchemy import select
 
 from forum import search
-from forum.config import DefaultConfig
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Question
-from forum.search import similarity, vectors
+from forum.search import hybrid, similarity, vectors
 
 RECALL_AT = 5
 SEARCH_PAGE = 20
@@ -55,7 +54,7 @@ MODES = ("title", "title+body")
 # The grid the weights are chosen from (BM25's weight is 1: only ratios count).
 GRID_TITLE = (0.0, 0.5, 1.0, 1.5, 2.0)
 GRID_FULL = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
-SHIPPED = DefaultConfig.SEARCH_HYBRID_WEIGHTS
+SHIPPED = dict(hybrid.WEIGHTS)
 # Where the shipped weights were chosen (their figures there are not honest).
 SHIPPED_FROM = "cardano.stackexchange.com"
 
@@ -141,9 +140,7 @@ def share_vectors(cache: Path, into: bool) -> None:
         con.execute("DETACH DATABASE cache")
 
 
-def gather(
-    folder: Path, use_vectors: bool, misses: int, cache: Path | None = None
-) -> Site | None:
+def gather(folder: Path, use_vectors: bool, cache: Path | None = None) -> Site | None:
     """Load a site, index it, encode it (reusing the vectors in ``cache``),
     and gather each pair's asks."""
     if not (folder / "Posts.xml").exists():
@@ -170,7 +167,10 @@ def gather(
                 )
             if use_vectors and cache is not None:
                 share_vectors(cache / f"{folder.name}.sqlite3", into=True)
-            encoded = vectors.sync_until_done(math.inf) if use_vectors else 0
+            encoded = 0
+            if use_vectors:
+                vectors.sync_until_done(math.inf)
+                encoded = int(str(vectors.store().status()["encoded"]))
             if use_vectors and cache is not None:
                 share_vectors(cache / f"{folder.name}.sqlite3", into=False)
             encoded_at = time.perf_counter()
@@ -186,7 +186,7 @@ def gather(
             print(
                 f"{folder.name}: {loaded.questions} questions, {loaded.answers} "
                 f"answers loaded in {loaded_at - started:.1f} s, indexed in "
-                f"{indexed_at - loaded_at:.1f} s, {encoded} encoded in "
+                f"{indexed_at - loaded_at:.1f} s, {encoded} texts encoded in "
                 f"{encoded_at - indexed_at:.1f} s; pairs: "
                 + ", ".join(f"{len(pairs[k])} {KINDS[k]}" for k in KINDS)
                 + "".join(f"; skipped {n} ({why})" for why, n in skipped.items())
@@ -195,7 +195,6 @@ def gather(
                 kind = KINDS[kind_id]
                 site.counts[kind] = len(kind_pairs)
                 fixed = site.fixed.setdefault(kind, {})
-                shown = 0
                 for newer, older in kind_pairs:
                     q = questions[newer]
                     body = plain_text(q.body_html)
@@ -215,18 +214,9 @@ def gather(
                         )
                         site.asks.append(Ask(kind, mode, newer, older, keyword, query))
                     site.pairs.append((kind, newer, older))
-                    found = search.search(q.title, per_page=SEARCH_PAGE + 1)
-                    page = [h.question.id for h in found.hits if h.question.id != newer]
-                    fixed.setdefault("search", []).append(hit(older, page, SEARCH_PAGE))
                     fixed.setdefault("fts5 top 20", []).append(
                         hit(older, fts.ranked(q.title, newer, SEARCH_PAGE), SEARCH_PAGE)
                     )
-                    if shown < misses and not fixed["search"][-1]:
-                        shown += 1
-                        print(
-                            f"  search miss ({kind}): {q.title!r} -> "
-                            f"{questions[older].title!r}"
-                        )
             site.space = space  # type: ignore[attr-defined]
             site.app = app  # type: ignore[attr-defined]
             fts.close()
@@ -238,12 +228,37 @@ def gather(
     return site
 
 
+def search_hits(
+    site: Site, weights: dict | None, misses: int = 0
+) -> dict[str, list[bool]]:
+    """Whether a plain search for the newer title lists the older question on
+    the first page (20), per link kind; ``weights`` None: words alone."""
+    result: dict[str, list[bool]] = {}
+    app = site.app  # type: ignore[attr-defined]
+    with app.app_context():
+        app.config["SEARCH_EMBEDDINGS"] = weights is not None
+        if weights is not None:
+            hybrid.WEIGHTS = weights
+        shown: dict[str, int] = {}
+        for kind, newer, older in site.pairs:
+            title = db.session.get(Question, newer).title
+            found = search.search(title, per_page=SEARCH_PAGE + 1)
+            page = [h.question.id for h in found.hits if h.question.id != newer]
+            result.setdefault(kind, []).append(hit(older, page, SEARCH_PAGE))
+            if not result[kind][-1] and shown.get(kind, 0) < misses:
+                shown[kind] = shown.get(kind, 0) + 1
+                print(f"  search miss ({kind}): {title!r}")
+        app.config["SEARCH_EMBEDDINGS"] = site.space is not None  # type: ignore[attr-defined]
+        db.session.remove()
+    return result
+
+
 def related_hits(site: Site, weights: dict) -> dict[str, list[bool]]:
     """Recall@5 hits of the related box (the newer question's page)."""
     result: dict[str, list[bool]] = {}
     app = site.app  # type: ignore[attr-defined]
     with app.app_context():
-        app.config["SEARCH_HYBRID_WEIGHTS"] = weights
+        hybrid.WEIGHTS = weights
         for kind, newer, older in site.pairs:
             question = db.session.get(Question, newer)
             ids = [r.id for r in search.related(question, limit=RECALL_AT)]
@@ -258,8 +273,9 @@ def ranked_with(site: Site, ask: Ask, weights: dict) -> list[int]:
     if space is None or ask.query is None:
         return [q for q, _ in sorted(ask.keyword.items(), key=lambda p: -p[1])][:10]
     with site.app.app_context():  # type: ignore[attr-defined]
-        site.app.config["SEARCH_HYBRID_WEIGHTS"] = weights  # type: ignore[attr-defined]
-        return similarity._mixed(space, ask.query, ask.keyword, 10, ask.newer, 0.0)
+        hybrid.WEIGHTS = weights
+        mixed = hybrid.mix(space, ask.query, ask.keyword, 10, (ask.newer,))
+        return [qid for qid, _ in mixed]
 
 
 def similar_hits(site: Site, weights: dict) -> dict[tuple[str, str], list[bool]]:
@@ -295,7 +311,7 @@ def pct(values: list[bool]) -> str:
     return f"{100 * sum(values) / len(values):5.1f}%" if values else "    -"
 
 
-def report(sites: list[Site], use_vectors: bool) -> None:
+def report(sites: list[Site], use_vectors: bool, misses: int = 0) -> None:
     """Tune on each site, print every figure on the other."""
     tuned = {s.name: tune(s) for s in sites} if use_vectors else {}
     print()
@@ -313,6 +329,8 @@ def report(sites: list[Site], use_vectors: bool) -> None:
         hits = similar_hits(site, weights)
         shipped = similar_hits(site, dict(SHIPPED))
         related = related_hits(site, weights)
+        searched = search_hits(site, weights if use_vectors else None, misses)
+        words = search_hits(site, None) if use_vectors else searched
         head = (
             f"  {'links':10} {'pairs':>5} | {'method':28} "
             f"{'R@5':>6} {'FTS5':>6} {'gain':>7}"
@@ -344,11 +362,13 @@ def report(sites: list[Site], use_vectors: bool) -> None:
                 f"{pct(base)} {gain:+6.1f}"
             )
             base = fixed["fts5 top 20"]
-            gain = 100 * (sum(fixed["search"]) - sum(base)) / n
+            gain = 100 * (sum(searched[kind]) - sum(base)) / n
             print(
                 f"  {kind:10} {n:>5} | search, first page (20){'':4} "
-                f"{pct(fixed['search'])} {pct(base)} {gain:+6.1f}"
+                f"{pct(searched[kind])} {pct(base)} {gain:+6.1f}"
             )
+            if use_vectors:
+                print(f"  {'':10} {'':>5} |   words alone{'':15} {pct(words[kind])}")
         print()
     print(
         "R@5: the older question in the first 5 (search: in the first page of 20, "
@@ -379,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         "encodes nothing)",
     )
     parser.add_argument(
-        "--misses", type=int, default=0, help="print N related-box misses per link type"
+        "--misses", type=int, default=0, help="print N search misses per link type"
     )
     args = parser.parse_args(argv)
     names = args.site or sedata.SITES
@@ -391,14 +411,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     sites = []
     for name in names:
-        site = gather(args.data / name, not args.no_vectors, args.misses, args.cache)
+        site = gather(args.data / name, not args.no_vectors, args.cache)
         if site is not None:
             sites.append(site)
     if not sites:
         print("no data: nothing measured")
         return 1
     try:
-        report(sites, not args.no_vectors)
+        report(sites, not args.no_vectors, args.misses)
     finally:
         for site in sites:
             if args.keep:

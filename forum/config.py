@@ -220,12 +220,6 @@ class DefaultConfig:
     # it reached this many matches, and ranks those; the total shown is then
     # "about" its extrapolation. 0: score every match.
     SEARCH_SCAN_MATCHES = 1000
-    # Similar and related questions mix BM25 (relative to the best match) with
-    # the cosines of the sentence vectors (title, and title with body start);
-    # a question no word matched needs a weighted cosine of min_cosine.
-    # Chosen by bench/relevance.py on one site, reported on the other; not an
-    # operator's setting.
-    SEARCH_HYBRID_WEIGHTS = {"bm25": 1.0, "title": 1.0, "full": 1.5, "min_cosine": 0.35}
 
     # Abuse limits (docs/operations.md, "Rate limits and abuse"). Counted by
     # Flask-Limiter in RATELIMIT_STORAGE_URL: None keeps the counts in each

@@ -153,6 +153,10 @@ class Encoder:
         except (KeyError, ValueError) as error:
             raise ModelMissing(folder, f"unexpected weights: {error}") from error
 
+    def token_count(self, text: str) -> int:
+        """How many word pieces the model reads of ``text`` (capped)."""
+        return len(self._tokenizer.encode(text).ids)
+
     @classmethod
     def load(cls, folder: str | Path) -> Encoder:
         """The encoder of the model in ``folder`` (raises ModelMissing)."""

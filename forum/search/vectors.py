@@ -334,8 +334,8 @@ def _update(
         vectors = dict(zip(todo, encoded, strict=True))
     vstore.save(con, vectors, rows)
     if todo:  # `search check` reports it: a rebuild should add nothing
-        encoded = int(vstore.get(con, "encoded") or 0) + len(todo)
-        vstore.put(con, "encoded", encoded)
+        total = int(vstore.get(con, "encoded") or 0) + len(todo)
+        vstore.put(con, "encoded", total)
     return len(todo)
 
 
@@ -360,7 +360,11 @@ def sync(limit: int = BATCH) -> int:
 
 def _sync_step(vstore: VectorStore, model: Encoder, limit: int) -> int:
     with vstore.connect() as con:
-        if vstore.get(con, "model") != model.name:
+        stored = vstore.get(con, "model")
+        if stored is None:  # a new store (it may be seeded with vectors)
+            vstore.put(con, "model", model.name)
+            vstore.put(con, "epoch", 1)
+        elif stored != model.name:
             vstore.reset(con, model.name)
         if vstore.get(con, "built") != "1" and vstore.get(con, "cursor") is None:
             vstore.start_build(con, outbox.snapshot())
