@@ -35,17 +35,24 @@ def mix(
     close = cosines >= weights["min_cosine"] * (weights["title"] + weights["full"])
     scores = np.where(close, cosines, -np.inf)
     best = max(keyword.values(), default=0.0)
-    position = {int(qid): row for row, qid in enumerate(ids.tolist())}
+    size = len(ids)
+
+    def row_of(qid: int) -> int | None:
+        # The space's own map: building one per call costs more than the
+        # cosines at 100,000 questions; rows added since ``scores`` are out.
+        row = space.slot.get(qid)
+        return row if row is not None and row < size and ids[row] == qid else None
+
     unencoded: dict[int, float] = {}
     for qid, score in keyword.items():
         part = weights["bm25"] * score / best if best > 0 else 0.0
-        row = position.get(qid)
+        row = row_of(qid)
         if row is None:
             unencoded[qid] = part  # not encoded yet: its keywords alone
         else:
             scores[row] = cosines[row] + part
     for qid in exclude:
-        row = position.get(qid)
+        row = row_of(qid)
         if row is not None:
             scores[row] = -np.inf
     take = min(limit + len(exclude), len(scores))
