@@ -238,7 +238,7 @@ def search_hits(
     with app.app_context():
         app.config["SEARCH_EMBEDDINGS"] = weights is not None
         if weights is not None:
-            hybrid.WEIGHTS = weights
+            use_weights(site, weights)
         shown: dict[str, int] = {}
         for kind, newer, older in site.pairs:
             title = db.session.get(Question, newer).title
@@ -253,12 +253,21 @@ def search_hits(
     return result
 
 
+def use_weights(site: Site, weights: dict) -> None:
+    """Mix with ``weights`` (the space holds its vectors premixed: it reads
+    them again when the title and full weights change). In an app context."""
+    hybrid.WEIGHTS = weights
+    space = site.space  # type: ignore[attr-defined]
+    if space is not None:
+        space.reweigh(vectors.store(), (weights["title"], weights["full"]))
+
+
 def related_hits(site: Site, weights: dict) -> dict[str, list[bool]]:
     """Recall@5 hits of the related box (the newer question's page)."""
     result: dict[str, list[bool]] = {}
     app = site.app  # type: ignore[attr-defined]
     with app.app_context():
-        hybrid.WEIGHTS = weights
+        use_weights(site, weights)
         for kind, newer, older in site.pairs:
             question = db.session.get(Question, newer)
             ids = [r.id for r in search.related(question, limit=RECALL_AT)]
@@ -273,7 +282,7 @@ def ranked_with(site: Site, ask: Ask, weights: dict) -> list[int]:
     if space is None or ask.query is None:
         return [q for q, _ in sorted(ask.keyword.items(), key=lambda p: -p[1])][:10]
     with site.app.app_context():  # type: ignore[attr-defined]
-        hybrid.WEIGHTS = weights
+        use_weights(site, weights)
         mixed = hybrid.mix(space, ask.query, ask.keyword, 10, (ask.newer,))
         return [qid for qid, _ in mixed]
 

@@ -528,7 +528,7 @@ def post_latency(runs: int, with_vectors: bool = False) -> list[tuple[float, ...
                 vectors.sync(BACKGROUND_BATCH)
                 vectors.refresh()
                 held = vectors.space()
-                if held is not None and held.vectors_of(qid) is not None:
+                if held is not None and qid in held.slot:
                     in_memory = time.perf_counter() - started
         row: tuple[float, ...] = (searchable, drained)
         out.append(row + ((in_memory or 0.0),) if with_vectors else row)
@@ -768,7 +768,7 @@ def measure_vectors(args, users: int) -> None:
     print(
         f"a new process reads the vectors into memory: "
         f"{(time.perf_counter() - started) * 1000:.0f} ms, {held.size} rows, "
-        f"{(held.title.nbytes + held.full.nbytes) / 2**20:.0f} MB of matrices"
+        f"{held.mixed.nbytes / 2**20:.0f} MB of matrix"
     )
     encode_ms = timed(lambda t: model.encode([t]), titles)
     print(

@@ -9,7 +9,7 @@ from forum.demo import load_demo
 from forum.extensions import db
 from forum.models import Question
 from forum.search import query as sq
-from tests.factories import make_question, make_user
+from tests.factories import make_answer, make_question, make_user
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -75,6 +75,36 @@ def test_all_words_first_then_partial_matches(client, corpus):
         (corpus["printer"], "some")
     }
     assert data["total"] == 2
+
+
+def test_partial_matches_hold_the_words_in_the_question(client, corpus):
+    router = db.session.get(Question, corpus["router"])
+    make_answer(router, body="Unplug the router while you change the toner.")
+    search.drain()
+    data = api(client, "printer toner")
+    # The printer thread holds both words; "both" holds one in its question.
+    # The router thread holds "toner" only in an answer: not a partial match.
+    assert [(i["id"], i["match"]) for i in data["items"]] == [
+        (corpus["printer"], "all"),
+        (corpus["both"], "some"),
+    ]
+
+
+def test_a_common_word_does_not_count_towards_the_partial_minimum(app, client):
+    app.config.update(SEARCH_COMMON_SHARE=0.5, SEARCH_COMMON_MIN=1)
+    for n in range(3):
+        make_question(title=f"Kumquat printer {n} is slow", body=BODY)
+    scanner = make_question(title="Scanner rollers squeak", body=BODY)
+    search.drain()
+    # "kumquat" is in 3 of 4 questions: it ranks but does not count, so one
+    # of "rollers" and "jammed" is enough (two of three would find nothing).
+    data = api(client, "kumquat rollers jammed")
+    assert [(i["id"], i["match"]) for i in data["items"]] == [(scanner.id, "some")]
+    app.config["SEARCH_COMMON_MIN"] = 1000
+    assert api(client, "kumquat rollers jammed")["items"] == []
+
+
+BODY = "It started after the firmware update of last week, every single day."
 
 
 def test_partial_matches_on_the_page_under_a_line(client, corpus):

@@ -9,10 +9,12 @@ meaning, in other words.
 """
 
 from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forum.search.vectors import Space
+if TYPE_CHECKING:  # vectors builds its Space with these weights
+    from forum.search.vectors import Space
 
 # Chosen by bench/relevance.py with a grid on one site and reported on the
 # other (docs/search.md, "Measuring relevance honestly"); code, not a setting.
@@ -20,7 +22,7 @@ WEIGHTS = {"bm25": 1.0, "title": 1.0, "full": 1.5, "min_cosine": 0.35}
 
 
 def mix(
-    space: Space,
+    space: "Space",
     query: np.ndarray,
     keyword: Mapping[int, float],
     limit: int,
@@ -31,8 +33,8 @@ def mix(
     keyword candidates and the questions close in meaning, none of
     ``exclude``; those under ``min_share`` of the best score are dropped."""
     weights = WEIGHTS
-    ids, cosines = space.scores(query, (weights["title"], weights["full"]))
-    close = cosines >= weights["min_cosine"] * (weights["title"] + weights["full"])
+    ids, cosines = space.scores(query)
+    close = cosines >= weights["min_cosine"] * sum(space.weights)
     scores = np.where(close, cosines, -np.inf)
     best = max(keyword.values(), default=0.0)
     size = len(ids)

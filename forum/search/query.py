@@ -35,6 +35,10 @@ FILLER_WORDS = frozenset(
 )
 QUESTION_FIELDS = ("title", "body")
 ALL_TEXT_FIELDS = ("title", "body", "answers")
+# The partial tier reads the question only: a thread whose answers alone hold
+# most of the words is weak evidence, and every field multiplies the word
+# combinations Whoosh must intersect (docs/search.md, "The partial tier").
+PARTIAL_FIELDS = QUESTION_FIELDS
 
 _TOKEN_RE = re.compile(
     r"""
@@ -254,29 +258,39 @@ def partial_minimum(count: int) -> int:
     return max(1, min(count - 1, math.ceil(2 * count / 3)))
 
 
-def partial_query(groups: list[list[Text]]) -> wq.Query | None:
-    """Threads holding at least ``partial_minimum`` of the words (any text
-    field, or what expansion added to a word: its tag, its synonyms), scored
-    by BM25F on what they hold; None below two words.
+def partial_query(
+    groups: list[list[Text]], common: Set[int] = frozenset()
+) -> wq.Query | None:
+    """Threads whose question holds at least ``partial_minimum`` of the words
+    (in PARTIAL_FIELDS, or what expansion added to a word: its tag, its
+    synonyms), scored by BM25F on what they hold; None below two words that
+    are not common.
 
     Whoosh's ``Or`` ignores ``minmatch``, so the minimum is an ``Or`` of the
     word combinations (only the first PARTIAL_MAX_WORDS words: their count
-    stays small), and the score comes from the words alone.
+    stays small), and the score comes from the words alone. The groups
+    numbered in ``common`` (words most threads hold, see ``common_groups``)
+    only add to the score, as in the all-words tier, which already requires
+    none of them: counting them would match a large share of the index.
     """
-    clauses: list[wq.Query] = []
-    for group in groups:
-        options = [q for q in (_query(c, ALL_TEXT_FIELDS) for c in group) if q]
+    scored: list[wq.Query] = []
+    counted: list[wq.Query] = []
+    for number, group in enumerate(groups):
+        options = [q for q in (_query(c, PARTIAL_FIELDS) for c in group) if q]
         if options:
-            clauses.append(options[0] if len(options) == 1 else wq.Or(options))
-    clauses = clauses[:PARTIAL_MAX_WORDS]
-    if len(clauses) < 2:
+            clause = options[0] if len(options) == 1 else wq.Or(options)
+            scored.append(clause)
+            if number not in common:
+                counted.append(clause)
+    counted = counted[:PARTIAL_MAX_WORDS]
+    if len(counted) < 2:
         return None
-    need = partial_minimum(len(clauses))
+    need = partial_minimum(len(counted))
     combos = [
         c[0] if len(c) == 1 else wq.And(list(c))
-        for c in itertools.combinations(clauses, need)
+        for c in itertools.combinations(counted, need)
     ]
-    return wq.Require(wq.Or(clauses), wq.Or(combos)).normalize()
+    return wq.Require(wq.Or(scored), wq.Or(combos)).normalize()
 
 
 def text_clause(word: str, fields: tuple[str, ...]) -> wq.Query | None:

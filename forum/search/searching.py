@@ -200,11 +200,7 @@ def _ranked(
     """
     wanted = page * per_page
     start = (page - 1) * per_page
-    config = current_app.config
-    common_limit = max(
-        config["SEARCH_COMMON_SHARE"] * s.doc_count_all(), config["SEARCH_COMMON_MIN"]
-    )
-    common = sq.common_groups(parsed, s.doc_frequency, common_limit)
+    common = sq.common_groups(parsed, s.doc_frequency, _common_limit(s))
     q = sq.build(parsed, common=common)
     tiered = (
         sort == "relevance"
@@ -247,11 +243,30 @@ def _ranked(
     return ids[start:], count, more.exact, None
 
 
+def _common_limit(s: Searcher) -> float:
+    """How many questions hold a word that only ranks (``common_groups``)."""
+    config = current_app.config
+    return max(
+        config["SEARCH_COMMON_SHARE"] * s.doc_count_all(), config["SEARCH_COMMON_MIN"]
+    )
+
+
+def _partial_query(s: Searcher, parsed: sq.ParsedQuery) -> wq.Query | None:
+    """The partial tier's query for a plain search, else None."""
+    groups = sq.meaningful_groups(parsed)
+    if not groups:
+        return None
+    numbers = sq.common_groups(parsed, s.doc_frequency, _common_limit(s))
+    common = {parsed.text[n][0] for n in numbers}
+    return sq.partial_query(
+        groups, {i for i, group in enumerate(groups) if group[0] in common}
+    )
+
+
 def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
     """An upper bound of ``count`` all-words matches plus the partial matches
     that may follow them (``count`` when the query is never loosened)."""
-    groups = sq.meaningful_groups(parsed)
-    pq = sq.partial_query(groups) if groups else None
+    pq = _partial_query(s, parsed)
     if pq is None:
         return count
     return min(count + pq.estimate_size(s.reader()), s.doc_count())
@@ -275,8 +290,7 @@ def _partial(
     the later matches after them as BM25 ranks them: every page cuts the
     same order.
     """
-    groups = sq.meaningful_groups(parsed)
-    pq = sq.partial_query(groups) if groups else None
+    pq = _partial_query(s, parsed)
     if pq is None:
         return None
     space = vectors.current()

@@ -85,9 +85,11 @@ def related(
 
 def _own_vector(question_id: int) -> np.ndarray | None:
     """A stored question's full vector: the related box encodes nothing."""
-    space = vectors.current()
-    own = space.vectors_of(question_id) if space is not None else None
-    return own[1] if own is not None else None
+    if vectors.current() is None:
+        return None
+    vstore = vectors.store()
+    with vstore.connect() as con:
+        return vstore.full_vector(con, question_id)
 
 
 def _thread_text(question: Question, answers: Sequence[Answer]) -> str:
