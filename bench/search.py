@@ -764,7 +764,7 @@ def measure_vectors(args, users: int) -> None:
     held = vectors.current()
     assert held is not None, "the vectors should be complete"
     started = time.perf_counter()
-    vectors.Space(model.dimensions).refresh(vectors.store())  # a new worker's
+    vectors.Space(model.dimensions, held.weights).refresh(vectors.store())
     print(
         f"a new process reads the vectors into memory: "
         f"{(time.perf_counter() - started) * 1000:.0f} ms, {held.size} rows, "

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -240,3 +241,39 @@ def test_partial_matches_rank_by_meaning_on_the_demo(client):
     response = client.get("/api/v1/search", query_string={"q": "wifi keeps dropping"})
     titles = [h["title"] for h in response.json["items"]]
     assert titles[1].startswith("Wi-Fi drops every few minutes")
+
+
+def unit(vector):
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def test_the_space_holds_the_weighted_sum_of_both_cosines(tmp_path):
+    vstore = vectors.VectorStore(tmp_path / "space")
+    rng = np.random.default_rng(7)
+    title, full, other, query = (unit(rng.standard_normal(8)) for _ in range(4))
+    with vstore.connect() as con:
+        vstore.save(
+            con,
+            {b"t": title, b"f": full, b"o": other},
+            {7: (b"t", b"f"), 9: (b"o", b"o")},
+        )
+    space = vectors.Space(8, (1.0, 1.5))
+    space.refresh(vstore)
+    ids, scores = space.scores(query)
+    assert ids.tolist() == [7, 9]
+    assert scores[0] == pytest.approx(title @ query + 1.5 * (full @ query), abs=1e-5)
+    assert scores[1] == pytest.approx(2.5 * (other @ query), abs=1e-5)
+
+    space.reweigh(vstore, (0.5, 2.0))
+    _, scores = space.scores(query)
+    assert scores[0] == pytest.approx(
+        0.5 * (title @ query) + 2 * (full @ query), abs=1e-5
+    )
+
+    with vstore.connect() as con:  # question 7 removed, 9 edited
+        vstore.save(con, {b"n": title}, {7: None, 9: (b"n", b"n")})
+    space.refresh(vstore)
+    ids, scores = space.scores(query)
+    assert ids.tolist() == [-1, 9] and scores[0] == 0.0
+    assert scores[1] == pytest.approx(2.5 * (title @ query), abs=1e-5)
+    assert 7 not in space.slot and space.slot[9] == 1

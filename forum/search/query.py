@@ -35,10 +35,6 @@ FILLER_WORDS = frozenset(
 )
 QUESTION_FIELDS = ("title", "body")
 ALL_TEXT_FIELDS = ("title", "body", "answers")
-# The partial tier reads the question only: a thread whose answers alone hold
-# most of the words is weak evidence, and every field multiplies the word
-# combinations Whoosh must intersect (docs/search.md, "The partial tier").
-PARTIAL_FIELDS = QUESTION_FIELDS
 
 _TOKEN_RE = re.compile(
     r"""
@@ -261,10 +257,9 @@ def partial_minimum(count: int) -> int:
 def partial_query(
     groups: list[list[Text]], common: Set[int] = frozenset()
 ) -> wq.Query | None:
-    """Threads whose question holds at least ``partial_minimum`` of the words
-    (in PARTIAL_FIELDS, or what expansion added to a word: its tag, its
-    synonyms), scored by BM25F on what they hold; None below two words that
-    are not common.
+    """Threads holding at least ``partial_minimum`` of the words (any text
+    field, or what expansion added to a word: its tag, its synonyms), scored
+    by BM25F on what they hold; None below two words that are not common.
 
     Whoosh's ``Or`` ignores ``minmatch``, so the minimum is an ``Or`` of the
     word combinations (only the first PARTIAL_MAX_WORDS words: their count
@@ -273,24 +268,29 @@ def partial_query(
     only add to the score, as in the all-words tier, which already requires
     none of them: counting them would match a large share of the index.
     """
-    scored: list[wq.Query] = []
     counted: list[wq.Query] = []
+    ranking: list[wq.Query] = []
     for number, group in enumerate(groups):
-        options = [q for q in (_query(c, PARTIAL_FIELDS) for c in group) if q]
+        options = [q for q in (_query(c, ALL_TEXT_FIELDS) for c in group) if q]
         if options:
             clause = options[0] if len(options) == 1 else wq.Or(options)
-            scored.append(clause)
-            if number not in common:
-                counted.append(clause)
+            (ranking if number in common else counted).append(clause)
     counted = counted[:PARTIAL_MAX_WORDS]
     if len(counted) < 2:
         return None
     need = partial_minimum(len(counted))
-    combos = [
-        c[0] if len(c) == 1 else wq.And(list(c))
-        for c in itertools.combinations(counted, need)
-    ]
-    return wq.Require(wq.Or(scored), wq.Or(combos)).normalize()
+    # A thread here holds fewer than all the words: up to five words, exactly
+    # one combination matches it and scores it by the words it holds, as an
+    # Or of the words would, without a second pass over every posting.
+    matched: wq.Query = wq.Or(
+        [
+            c[0] if len(c) == 1 else wq.And(list(c))
+            for c in itertools.combinations(counted, need)
+        ]
+    )
+    if ranking:
+        matched = wq.AndMaybe(matched, wq.Or(ranking))
+    return matched.normalize()
 
 
 def text_clause(word: str, fields: tuple[str, ...]) -> wq.Query | None:
