@@ -39,12 +39,14 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import sedata
+from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from forum import search
@@ -778,8 +780,9 @@ def measure_vectors(args, users: int) -> None:
     )
     print_posts(post_latency(5, with_vectors=True))
     search.search("zzzwarmupzzz")
-    rows = query_rows(args, plain, operators, titles)
-    print_rows("with sentence vectors (similar() encodes each new title)", rows)
+    alone, mixed = paired_rows(args, current_app, plain, operators, titles)
+    print_rows("again on words alone, paired with the next table", alone)
+    print_rows("with sentence vectors (similar() encodes each new title)", mixed)
     if args.profile:
         print(profile(search.search, plain + operators))
         print(profile(lambda t: search.similar(t), titles))
@@ -802,14 +805,8 @@ def print_posts(latencies: list[tuple[float, ...]]) -> None:
         )
 
 
-def query_rows(args, plain, operators, titles) -> list[tuple[str, list[float]]]:
-    """Timings of the searches, similar() and related()."""
-    rows = [
-        ("search, plain words", timed(search.search, plain)),
-        ("search, with operators", timed(search.search, operators)),
-    ]
-    rows.append(("search, all 200", rows[0][1] + rows[1][1]))
-    rows.append(("similar(title)", timed(lambda t: search.similar(t), titles)))
+def query_specs(args, plain, operators, titles) -> list[tuple[str, Callable, list]]:
+    """(label, function, items) of the searches, similar() and related()."""
     ids = db.session.scalars(
         select(Question.id).where(Question.deleted_at.is_(None))
     ).all()
@@ -818,8 +815,45 @@ def query_rows(args, plain, operators, titles) -> list[tuple[str, list[float]]]:
     def related(qid: int) -> None:
         search.related(db.session.get_one(Question, qid))
 
-    rows.append(("related(question)", timed(related, picked)))
-    return rows
+    return [
+        ("search, plain words", search.search, plain),
+        ("search, with operators", search.search, operators),
+        ("similar(title)", lambda t: search.similar(t), titles),
+        ("related(question)", related, picked),
+    ]
+
+
+def with_all_searches(rows: list[tuple[str, list[float]]]) -> list:
+    """The rows with "search, all 200" (both kinds of search) after them."""
+    return rows[:2] + [("search, all 200", rows[0][1] + rows[1][1])] + rows[2:]
+
+
+def query_rows(args, plain, operators, titles) -> list[tuple[str, list[float]]]:
+    """Timings of the searches, similar() and related()."""
+    specs = query_specs(args, plain, operators, titles)
+    return with_all_searches([(label, timed(fn, items)) for label, fn, items in specs])
+
+
+def paired_rows(args, app, plain, operators, titles) -> tuple[list, list]:
+    """The same queries on words alone and with the vectors, each item both
+    ways in turn (the first of a pair alternates: it warms what the second
+    reads), so the two columns compare like with like."""
+    alone: list[tuple[str, list[float]]] = []
+    mixed: list[tuple[str, list[float]]] = []
+    for label, fn, items in query_specs(args, plain, operators, titles):
+        off: list[float] = []
+        on: list[float] = []
+        for n, item in enumerate(items):
+            for enabled in (False, True) if n % 2 == 0 else (True, False):
+                app.config["SEARCH_EMBEDDINGS"] = enabled
+                started = time.perf_counter()
+                fn(item)
+                (on if enabled else off).append((time.perf_counter() - started) * 1000)
+                db.session.remove()
+        app.config["SEARCH_EMBEDDINGS"] = True
+        alone.append((label, off))
+        mixed.append((label, on))
+    return with_all_searches(alone), with_all_searches(mixed)
 
 
 def print_rows(heading: str, rows: list[tuple[str, list[float]]]) -> None:
