@@ -220,7 +220,7 @@ def _ranked(
         if not first.exact:
             return first.ids[start:], first.count, False, None
         estimate = min(q.estimate_size(s.reader()), s.doc_count())
-        estimate = max(estimate, _partial_estimate(s, parsed, first.count))
+        estimate = max(estimate, _partial_estimate(s, parsed, first.count, common))
         return first.ids[start:], max(first.count, estimate), False, None
     # The first tier is complete here (a cut-off search has at least
     # ``wanted`` matches): the rest of the page comes from the threads that
@@ -230,14 +230,14 @@ def _ranked(
     count = first.count + more.count
     if count < wanted and more.exact:
         partial = _partial(
-            s, parsed, wanted - count, first.docnums | more.docnums, set(ids)
+            s, parsed, common, wanted - count, first.docnums | more.docnums, set(ids)
         )
         if partial is not None and partial.ids:
             total = count + partial.count
             return (ids + partial.ids)[start:], total, partial.exact, count
     if more.exact and count >= wanted:
         # Partial matches may follow on later pages: the total says so.
-        estimate = _partial_estimate(s, parsed, count)
+        estimate = _partial_estimate(s, parsed, count, common)
         if estimate > count:
             return ids[start:], estimate, False, None
     return ids[start:], count, more.exact, None
@@ -251,22 +251,24 @@ def _common_limit(s: Searcher) -> float:
     )
 
 
-def _partial_query(s: Searcher, parsed: sq.ParsedQuery) -> wq.Query | None:
-    """The partial tier's query for a plain search, else None."""
+def _partial_query(parsed: sq.ParsedQuery, numbers: Set[int]) -> wq.Query | None:
+    """The partial tier's query for a plain search, else None; ``numbers``:
+    the common text groups (``common_groups``)."""
     groups = sq.meaningful_groups(parsed)
     if not groups:
         return None
-    numbers = sq.common_groups(parsed, s.doc_frequency, _common_limit(s))
     common = {parsed.text[n][0] for n in numbers}
     return sq.partial_query(
         groups, {i for i, group in enumerate(groups) if group[0] in common}
     )
 
 
-def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
+def _partial_estimate(
+    s: Searcher, parsed: sq.ParsedQuery, count: int, common: Set[int]
+) -> int:
     """An upper bound of ``count`` all-words matches plus the partial matches
     that may follow them (``count`` when the query is never loosened)."""
-    pq = _partial_query(s, parsed)
+    pq = _partial_query(parsed, common)
     if pq is None:
         return count
     return min(count + pq.estimate_size(s.reader()), s.doc_count())
@@ -275,6 +277,7 @@ def _partial_estimate(s: Searcher, parsed: sq.ParsedQuery, count: int) -> int:
 def _partial(
     s: Searcher,
     parsed: sq.ParsedQuery,
+    common: Set[int],
     limit: int,
     exclude: Set[int],
     listed: Set[str],
@@ -290,7 +293,7 @@ def _partial(
     the later matches after them as BM25 ranks them: every page cuts the
     same order.
     """
-    pq = _partial_query(s, parsed)
+    pq = _partial_query(parsed, common)
     if pq is None:
         return None
     space = vectors.current()
