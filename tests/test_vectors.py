@@ -7,6 +7,7 @@ The model is the one `make test` installs (tests/test_encoder.py checks it).
 
 import math
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -277,3 +278,24 @@ def test_the_space_holds_the_weighted_sum_of_both_cosines(tmp_path):
     assert ids.tolist() == [-1, 9] and scores[0] == 0.0
     assert scores[1] == pytest.approx(2.5 * (title @ query), abs=1e-5)
     assert 7 not in space.slot and space.slot[9] == 1
+
+
+def test_a_big_store_is_read_into_a_new_process_on_a_thread(client, monkeypatch):
+    keep = make_question(title="Laptop battery drains while it sleeps")
+    assert similar_titles(client, PARAPHRASE) == [keep.title]
+    # As a new worker on a big store: its first request does not wait for the
+    # vectors, it answers on words alone while a thread reads them.
+    monkeypatch.setattr(vectors, "INLINE_LOAD_ROWS", 0)
+    root = str(Path(vectors.store().root))
+    monkeypatch.delitem(vectors._spaces, root)
+    fresh = vectors.space()
+    assert fresh is not None
+    with fresh.lock:  # the reading thread waits until the request is answered
+        assert vectors.current() is None
+        assert similar_titles(client, PARAPHRASE) == []  # no word in common
+    deadline = time.monotonic() + 30
+    while vectors.current() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    space = vectors.current()
+    assert space is not None and keep.id in space.slot
+    assert similar_titles(client, PARAPHRASE) == [keep.title]

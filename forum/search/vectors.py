@@ -269,6 +269,12 @@ class VectorStore:
             )
         ]
 
+    def last_seq(self) -> int:
+        """The newest change's number (about the rows a reader must read)."""
+        with self.connect() as con:
+            row = con.execute("SELECT coalesce(max(seq), 0) FROM questions").fetchone()
+            return int(row[0])
+
     def full_vector(self, con: sqlite3.Connection, qid: int) -> np.ndarray | None:
         """A stored question's "full" vector (title and body start)."""
         row = con.execute(
@@ -442,8 +448,9 @@ class Space:
     def __init__(self, dimensions: int, weights: tuple[float, float]) -> None:
         self.dimensions = dimensions
         self.weights = weights
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entered by its own thread only
         self.epoch = -1
+        self.loading = False  # a thread is reading the store (``current``)
         self._clear()
 
     def _clear(self) -> None:
@@ -593,18 +600,49 @@ def query_vector(text: str) -> np.ndarray | None:
 REFRESH_SECONDS = 1.0
 
 
+# A reader reads a store of up to this many rows into a process's empty space
+# itself (about 0.25 s); a larger one is read by a thread while requests use
+# BM25 alone, so a new worker's first request never waits for it.
+INLINE_LOAD_ROWS = 20_000
+
+
 def current() -> Space | None:
     """This process's vectors when they are complete, else None (BM25 alone)."""
     held = space()
     if held is None:
         return None
     if time.monotonic() - held.checked > REFRESH_SECONDS:
+        vstore = store()
         try:
-            held.refresh(store())
+            if held.seq == 0 and vstore.last_seq() > INLINE_LOAD_ROWS:
+                _load_in_background(held, vstore)
+                return None
+            held.refresh(vstore)
         except (sqlite3.Error, OSError) as error:
             log.warning("sentence vectors unreadable, using BM25 alone: %r", error)
             return None
     return held if held.ready else None
+
+
+_loading_lock = threading.Lock()
+
+
+def _load_in_background(held: Space, vstore: VectorStore) -> None:
+    """Read the whole store into ``held`` on a thread (one at a time)."""
+    with _loading_lock:
+        if held.loading:
+            return
+        held.loading = True
+
+    def load() -> None:
+        try:
+            held.refresh(vstore)
+        except (sqlite3.Error, OSError) as error:
+            log.warning("sentence vectors unreadable, using BM25 alone: %r", error)
+        finally:
+            held.loading = False
+
+    threading.Thread(target=load, name="forum-vectors-load", daemon=True).start()
 
 
 def start_pass(state: IndexState) -> None:
