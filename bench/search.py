@@ -648,10 +648,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 users = build(args, workdir)
                 meta_path.write_text(json.dumps(meta))
-            measure(args, users)
+            queries = make_queries(args.seed, users)
+            measure(args, *queries)
             if not args.no_vectors:
                 app.config["SEARCH_EMBEDDINGS"] = True
-                measure_vectors(args, users)
+                measure_vectors(args, *queries)
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -725,9 +726,8 @@ def build(args, workdir: Path) -> int:
     return counts["users"]
 
 
-def measure(args, users: int) -> None:
+def measure(args, plain, operators, titles) -> None:
     """Post latency, searches, similar() and related(); print the figures."""
-    plain, operators, titles = make_queries(args.seed, users)
     started = time.perf_counter()
     search.search("zzzwarmupzzz")  # opens the searcher once, as a server would
     opened = (time.perf_counter() - started) * 1000
@@ -736,14 +736,12 @@ def measure(args, users: int) -> None:
     search.search("zzzwarmupzzz")  # reopen after the posts changed the index
     print_rows("words alone (BM25)", query_rows(args, plain, operators, titles))
     if args.profile:
-        print(profile(search.search, plain + operators))
-        print(profile(lambda t: search.similar(t), titles))
+        print_profiles(plain, operators, titles)
 
 
-def measure_vectors(args, users: int) -> None:
+def measure_vectors(args, plain, operators, titles) -> None:
     """The same with sentence vectors: seed them, let the indexer's pass find
     them, then measure queries, query encoding, post latency and memory."""
-    plain, operators, titles = make_queries(args.seed, users)
     model = vectors.encoder()
     assert model is not None
     print(f"\nwith sentence vectors ({model.name}, {model.dimensions} dimensions)")
@@ -784,8 +782,13 @@ def measure_vectors(args, users: int) -> None:
     print_rows("again on words alone, paired with the next table", alone)
     print_rows("with sentence vectors (similar() encodes each new title)", mixed)
     if args.profile:
-        print(profile(search.search, plain + operators))
-        print(profile(lambda t: search.similar(t), titles))
+        print_profiles(plain, operators, titles)
+
+
+def print_profiles(plain, operators, titles) -> None:
+    """Where the searches and similar() spend their time."""
+    print(profile(search.search, plain + operators))
+    print(profile(lambda t: search.similar(t), titles))
 
 
 def print_posts(latencies: list[tuple[float, ...]]) -> None:

@@ -491,9 +491,7 @@ class Space:
             self.ready = bool(status["built"]) and backlog <= READY_BACKLOG
             self.checked = time.monotonic()
 
-    def _apply(
-        self, changes: list[tuple[int, int, bytes | None, bytes | None]]
-    ) -> None:
+    def _apply(self, changes: list[Change]) -> None:
         """Write changed rows (a question appears once: the store keeps a row
         per question), all in one matrix operation."""
         rows: list[int] = []
@@ -598,6 +596,7 @@ def query_vector(text: str) -> np.ndarray | None:
 # A reader refreshes its process's vectors itself when nobody did lately (the
 # indexer thread keeps them fresh in a served app; tests and scripts have none).
 REFRESH_SECONDS = 1.0
+UNREADABLE = "sentence vectors unreadable, using BM25 alone: %r"
 
 
 # A reader reads a store of up to this many rows into a process's empty space
@@ -619,7 +618,7 @@ def current() -> Space | None:
                 return None
             held.refresh(vstore)
         except (sqlite3.Error, OSError) as error:
-            log.warning("sentence vectors unreadable, using BM25 alone: %r", error)
+            log.warning(UNREADABLE, error)
             return None
     return held if held.ready else None
 
@@ -638,7 +637,7 @@ def _load_in_background(held: Space, vstore: VectorStore) -> None:
         try:
             held.refresh(vstore)
         except (sqlite3.Error, OSError) as error:
-            log.warning("sentence vectors unreadable, using BM25 alone: %r", error)
+            log.warning(UNREADABLE, error)
         finally:
             held.loading = False
 
