@@ -237,6 +237,29 @@ def test_search_adds_questions_close_in_meaning(app, client):
     assert "No questions match" in search_page(client, PARAPHRASE)
 
 
+def test_search_mixes_in_threads_holding_two_rare_words(app, client):
+    # Two of five words are fewer than a partial match needs (four), and
+    # this thread is not close enough in meaning to join by it; with the
+    # vectors it joins the mix as the similar box finds it, by holding two
+    # of the words. A thread holding one word does not.
+    two = make_question(
+        title="Printer toner order form on Monday",
+        body="Order toner every monday with the form.",
+        tags="office",
+    )
+    make_question(
+        title="Team lunch moved to Monday",
+        body="The quarterly lunch is now on the first day of the week.",
+        tags="office",
+    )
+    query = "printer spooler crashes after monday updates"
+    response = client.get("/api/v1/search", query_string={"q": query})
+    assert [(h["id"], h["match"]) for h in response.json["items"]] == [(two.id, "some")]
+    app.config["SEARCH_EMBEDDINGS"] = False
+    response = client.get("/api/v1/search", query_string={"q": query})
+    assert response.json["items"] == []
+
+
 def test_partial_matches_rank_by_meaning_on_the_demo(client):
     demo_site()
     response = client.get("/api/v1/search", query_string={"q": "wifi keeps dropping"})

@@ -5,7 +5,8 @@ tier: each candidate scores ``bm25 * score / best`` (its keyword score
 relative to the best candidate's) plus ``title * cos(title) + full *
 cos(full)`` with the query's vector (``WEIGHTS``). A question no word
 matched joins when its weighted cosine reaches ``min_cosine``: close in
-meaning, in other words.
+meaning, in other words. Search's partial tier adds a second set of keyword
+candidates (``more``), scored on their own scale.
 """
 
 from collections.abc import Collection, Mapping
@@ -28,16 +29,20 @@ def mix(
     limit: int,
     exclude: Collection[int] = (),
     min_share: float = 0.0,
+    more: Mapping[int, float] | None = None,
 ) -> list[tuple[int, float]]:
     """The best ``limit`` (question id, mixed score), best first, among the
     keyword candidates and the questions close in meaning, none of
-    ``exclude``; those under ``min_share`` of the best score are dropped."""
+    ``exclude``; those under ``min_share`` of the best score are dropped.
+    ``more``: more keyword candidates, their scores as shares (0 to 1) of
+    their own best (a thread scores its better share)."""
     weights = WEIGHTS
     ids, cosines = space.scores(query)
     close = cosines >= weights["min_cosine"] * sum(space.weights)
     scores = np.where(close, cosines, -np.inf)
     best = max(keyword.values(), default=0.0)
     size = len(ids)
+    more = more or {}
 
     def row_of(qid: int) -> int | None:
         # The space's own map: building one per call costs more than the
@@ -46,8 +51,11 @@ def mix(
         return row if row is not None and row < size and ids[row] == qid else None
 
     unencoded: dict[int, float] = {}
-    for qid, score in keyword.items():
-        part = weights["bm25"] * score / best if best > 0 else 0.0
+    for qid in keyword.keys() | more.keys():
+        score = keyword.get(qid, 0.0)
+        part = weights["bm25"] * max(
+            score / best if best > 0 else 0.0, more.get(qid, 0.0)
+        )
         row = row_of(qid)
         if row is None:
             unencoded[qid] = part  # not encoded yet: its keywords alone

@@ -20,7 +20,7 @@ from whoosh.support.levenshtein import damerau_levenshtein as distance
 
 from forum.extensions import db
 from forum.models import Question
-from forum.search import hybrid, vectors
+from forum.search import hybrid, similarity, vectors
 from forum.search import query as sq
 from forum.search.expansion import expand
 from forum.search.scanning import Found, first_matches
@@ -290,8 +290,9 @@ def _partial(
 
     With the sentence vectors, the tier's first PARTIAL_POOL matches and the
     questions closest in meaning are ranked by the hybrid mix (``hybrid``),
-    the later matches after them as BM25 ranks them: every page cuts the
-    same order.
+    with the similar box's candidates that hold two of the words or more
+    (``_similar_shares``), the later matches after them as BM25 ranks them:
+    every page cuts the same order.
     """
     pq = _partial_query(parsed, common)
     if pq is None:
@@ -312,11 +313,23 @@ def _partial(
         return found
     pool = dict(zip(map(int, found.ids[:PARTIAL_POOL]), found.scores, strict=False))
     skip = {int(i) for i in listed}
-    mixed = [qid for qid, _ in hybrid.mix(space, query, pool, PARTIAL_POOL, skip)]
-    later = [i for i in found.ids[PARTIAL_POOL:] if int(i) not in set(mixed)]
-    ordered = [str(qid) for qid in mixed] + later
-    extra = sum(1 for qid in mixed if qid not in pool)
+    more = _similar_shares(_plain_text(parsed))
+    mixed = hybrid.mix(space, query, pool, PARTIAL_POOL, skip, more=more)
+    ids = [qid for qid, _ in mixed]
+    later = [i for i in found.ids[PARTIAL_POOL:] if int(i) not in set(ids)]
+    ordered = [str(qid) for qid in ids] + later
+    extra = sum(1 for qid in ids if qid not in pool)
     return Found(ordered[:limit], found.docnums, found.count + extra, found.exact)
+
+
+def _similar_shares(text: str) -> dict[int, float]:
+    """The questions the similar box finds for the words (any of them,
+    rarest first) that hold at least two of them, each score a share of the
+    best: close in meaning, such a thread ranks though it holds too few of
+    the words to be a partial match."""
+    near = similarity.keyword_scores(text, min_words=2)
+    best = max(near.values(), default=0.0)
+    return {qid: score / best for qid, score in near.items()} if best > 0 else {}
 
 
 def _plain_text(parsed: sq.ParsedQuery) -> str:

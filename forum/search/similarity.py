@@ -42,13 +42,15 @@ THREAD_CHARS = 2000
 THREAD_WORDS = 40
 # A tag the thread carries: questions with it rank up (a tag is a topic).
 TAG_WEIGHT = 2.0
+# How many similar questions a draft is shown.
+SIMILAR_LIMIT = 10
 # A related question scores at least this share of the best one: a thread's
 # many words otherwise bring in questions that share one ordinary word.
 RELATED_MIN_SHARE = 0.25
 
 
 def similar(
-    title: str, body: str = "", limit: int = 10, exclude: int | None = None
+    title: str, body: str = "", limit: int = SIMILAR_LIMIT, exclude: int | None = None
 ) -> list[Question]:
     """Questions like a draft's title (and body): for asking and related boxes."""
     return _live_questions(_similar_ids(title, body, limit, exclude))
@@ -141,6 +143,13 @@ def _similar_ids(
     return [qid for qid, score in ranked[:limit] if score >= floor]
 
 
+def keyword_scores(text: str, min_words: int = 1) -> dict[int, float]:
+    """The similar box's keyword scores for a title-like text, of the
+    questions holding at least ``min_words`` of its words (search's partial
+    tier mixes them in, see ``searching._partial``)."""
+    return _bm25_scores(text, "", SIMILAR_LIMIT, None, (), BODY_WORDS, min_words)
+
+
 def _draft_text(title: str, body: str) -> str:
     """What a draft is encoded as: its title, and its body's start once written
     (as a stored question's "full" vector)."""
@@ -157,9 +166,11 @@ def _bm25_scores(
     exclude: int | None,
     tags: Sequence[str],
     body_words: int,
+    min_words: int = 1,
 ) -> dict[int, float]:
     """The keyword scores of the questions most like the draft (votes lift a
-    little), for up to three times ``limit`` questions."""
+    little), for up to three times ``limit`` questions, each holding at
+    least ``min_words`` of the draft's words (in any field)."""
     words = list(dict.fromkeys(analyzed((title or "")[:MAX_QUERY_LENGTH])))
     body_chars = THREAD_CHARS if body_words > BODY_WORDS else BODY_CHARS
     extra = [
@@ -181,11 +192,12 @@ def _bm25_scores(
         # Excluding with a mask, not AndNot: AndNot can lose top hits with a
         # limit.
         mask = wq.Term("id", str(exclude)) if exclude is not None else None
-        results = s.search(q, limit=limit * 3, mask=mask)
+        results = s.search(q, limit=limit * 3, mask=mask, terms=min_words > 1)
         return {
             int(hit["id"]): (hit.score or 0.0)
             * (1.0 + SCORE_BOOST * math.log1p(max(hit.get("score") or 0, 0)))
             for hit in results
+            if min_words < 2 or len({t for _, t in hit.matched_terms()}) >= min_words
         }
 
 
