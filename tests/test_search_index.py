@@ -4,6 +4,7 @@ index, atomic rebuilds, a held write lock, out-of-order outbox ids, replicas."""
 import gc
 import logging
 import math
+import os
 import threading
 import time
 from pathlib import Path
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from whoosh import query as wq
 
 from forum import search
 from forum.extensions import db
 from forum.models import Question, SearchOutbox, User, utcnow
-from forum.search import background, indexer, outbox, searchers
+from forum.search import background, indexer, outbox, searchers, store
 from forum.services import comments, posts, voting
 from tests.factories import make_answer, make_comment, make_question, make_user
 from tests.helpers import TEST_DATABASE_URL, found, live_name, make_app
@@ -357,6 +359,49 @@ def test_drains_merge_segments_of_one_size_level_only(app):
     # own question; the 13-question segment was not rewritten.
     assert sizes() == [4, 13]
     assert sorted(found("papaya")) == sorted(q.id for q in made[:4])
+    assert search.check() == []
+
+
+def test_a_searcher_reads_segments_a_drain_merged_away_meanwhile(app, client):
+    # A request's searcher opens a segment's columns (stored fields, sort
+    # keys) when a query first reads them; the indexer's drain merging that
+    # segment away used to delete them first: a 500 now and then under load.
+    app.config.update(SEARCH_MERGE_MAX_DOCS=100, SEARCH_MERGE_MIN_SEGMENTS=3)
+    made = []
+    for n in range(3):
+        made.append(make_question(title=f"Kumquat printer model {n}"))
+        search.drain()
+    folder = Path(app.config["SEARCH_INDEX_DIR"]) / live_name()
+    with searchers.searcher() as held:
+        made.append(make_question(title="Kumquat printer model 3"))
+        search.drain()  # merges the three 1-question segments with its own
+        with searchers.searcher() as fresh:
+            assert len(fresh.reader().leaf_readers()) == 1
+        assert len(held.reader().leaf_readers()) == 3
+        hits = held.search(wq.Term("title", "kumquat"))
+        assert sorted(int(hit["id"]) for hit in hits) == [q.id for q in made[:3]]
+    assert client.get("/search?q=kumquat").status_code == 200
+    # Once no searcher can be on them (the grace period passed), the next
+    # commit deletes the merged segments' files and the old tables.
+    files = {path.name for path in folder.iterdir()}
+    past = time.time() - 2 * store.GRACE_SECONDS
+    for path in folder.glob("_MAIN_*.toc"):
+        os.utime(path, (past, past))
+    posts.edit_post(made[0].owner, made[0], title="Papaya scanner fails")
+    search.drain()
+    left = {path.name for path in folder.iterdir()}
+    # The tables of the first three drains go; the fourth's was replaced
+    # just now, so it stays for the grace period.
+    assert sorted(name for name in files - left if name.endswith(".toc")) == [
+        "_MAIN_1.toc",
+        "_MAIN_2.toc",
+        "_MAIN_3.toc",
+    ]
+    assert len({name for name in files - left if name.endswith(".trm")}) == 3
+    with searchers.searcher() as s:
+        assert len(s.reader().leaf_readers()) == 2
+    assert found("papaya") == [made[0].id]
+    assert sorted(found("kumquat")) == [q.id for q in made[1:]]
     assert search.check() == []
 
 

@@ -20,7 +20,8 @@ from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from whoosh.codec.base import Segment
-from whoosh.index import EmptyIndexError, Index, LockError
+from whoosh.filedb.filestore import Storage
+from whoosh.index import TOC, EmptyIndexError, Index, LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import IndexWriter, SegmentWriter
 
@@ -29,7 +30,7 @@ from forum.models import SearchOutbox, utcnow
 from forum.search import consistency, outbox, vectors
 from forum.search.documents import all_question_ids, documents_for
 from forum.search.outbox import BATCH
-from forum.search.store import IndexState, IndexStore, empty_state
+from forum.search.store import GRACE_SECONDS, IndexState, IndexStore, empty_state
 
 log = logging.getLogger("forum.search")
 
@@ -122,6 +123,49 @@ def merge_small_segments(
     return [seg for seg in segments if seg not in merged]
 
 
+class _GraceWriter(SegmentWriter):
+    """The drains' writer: it leaves the files of the segments a commit
+    merged away for GRACE_SECONDS (``remove_unused``), where Whoosh deletes
+    them at once. A searcher opened before the commit opens a segment's
+    columns (stored fields, lengths, sort keys) only when a query first
+    reads them, and found them gone: a 500 now and then under load."""
+
+    def _commit_toc(self, segments: list[Segment]) -> None:
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+        remove_unused(self.storage, self.indexname, segments)
+
+
+def remove_unused(storage: Storage, indexname: str, segments: list[Segment]) -> None:
+    """Delete the index files no searcher can still read: the segments of
+    neither ``segments`` (the commit's) nor a table of contents replaced less
+    than GRACE_SECONDS ago, and the tables of contents replaced before that."""
+    now = time.time()
+    toc_name = TOC._pattern(indexname)
+    segment_name = TOC._segment_pattern(indexname)
+    tocs = sorted(
+        (int(match.group(1)), filename)
+        for filename in storage
+        if (match := toc_name.match(filename))
+    )
+    keep = {seg.segment_id() for seg in segments}
+    for (gen, filename), (_, successor) in zip(tocs, tocs[1:], strict=False):
+        try:
+            if now - storage.file_modified(successor) < GRACE_SECONDS:
+                toc = TOC.read(storage, indexname, gen)
+                keep.update(seg.segment_id() for seg in toc.segments)
+                continue
+            storage.delete_file(filename)
+        except OSError:
+            continue  # another writer's commit removed it first
+    for filename in list(storage):
+        match = segment_name.match(filename)
+        if match and match.group(1) not in keep and not filename.startswith("."):
+            try:
+                storage.delete_file(filename)
+            except OSError:
+                pass
+
+
 def _drain_batch(idx_store: IndexStore, name: str, limit: int) -> int:
     """Apply up to ``limit`` pending rows to generation ``name`` (or BUSY)."""
     # Idle polls stay off the write lock (a writer creates segment files). The
@@ -133,7 +177,7 @@ def _drain_batch(idx_store: IndexStore, name: str, limit: int) -> int:
         return 0
     ix = idx_store.open(name)
     try:
-        writer = ix.writer(timeout=0, **WRITER_OPTIONS)
+        writer = _GraceWriter(ix, timeout=0, **WRITER_OPTIONS)
     except LockError:
         return BUSY
     try:
