@@ -63,7 +63,7 @@ def post_answer(author: User | None, question: Question, body: object) -> Answer
     bump_answer_count(question, +1, now)
     indexing.touch(answer)
     db.session.commit()
-    signals.answer_posted.send(None, answer=answer)
+    signals.send(signals.answer_posted, answer=answer)
     return answer
 
 

@@ -94,7 +94,7 @@ def award(
     db.session.commit()
     _remember(known, awarded)
     for row in new:
-        signals.badge_awarded.send(None, award=row, backfill=backfill)
+        signals.send(signals.badge_awarded, award=row, backfill=backfill)
     return new
 
 

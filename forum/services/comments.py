@@ -51,7 +51,7 @@ def add_comment(author: User | None, post: Post, body: object) -> Comment:
     db.session.add(comment)
     indexing.touch(comment)
     db.session.commit()
-    signals.comment_added.send(None, comment=comment)
+    signals.send(signals.comment_added, comment=comment)
     return comment
 
 

@@ -84,7 +84,7 @@ def edit_post(
     revision = _add_revision(post, actor, edit, now)
     indexing.touch(post)
     db.session.commit()
-    signals.post_edited.send(None, post=post, editor=actor)
+    signals.send(signals.post_edited, post=post, editor=actor)
     return revision
 
 

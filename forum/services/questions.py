@@ -125,7 +125,7 @@ def ask_question(
     )
     indexing.touch(question)
     db.session.commit()
-    signals.question_asked.send(None, question=question)
+    signals.send(signals.question_asked, question=question)
     return question
 
 
@@ -345,7 +345,7 @@ def record_view(question: Question, key: str) -> bool:
     if seen_views is not None:
         seen_views.put(memo, now)
     db.session.refresh(question, ["view_count"])
-    signals.question_viewed.send(None, question=question)
+    signals.send(signals.question_viewed, question=question)
     return True
 
 

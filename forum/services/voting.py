@@ -131,8 +131,8 @@ def cast_vote(actor: User | None, post: Post, value: object) -> int:
     score = with_retry(lambda: _apply_vote(post_id, voter_id, checked))
     # Ids, not the objects: the commit expired them, and reading one again
     # would cost a query per receiver.
-    signals.vote_cast.send(
-        None,
+    signals.send(
+        signals.vote_cast,
         post_id=post_id,
         post_type=post_type,
         owner_id=owner_id,
@@ -235,7 +235,9 @@ def accept_answer(
     by = "asker" if permissions.is_owner(actor, question) else "staff"
     result = with_retry(lambda: _apply_acceptance(question_id, answer_id, actor_id, by))
     if answer is not None:
-        signals.answer_accepted.send(None, question=result, answer=answer, actor=actor)
+        signals.send(
+            signals.answer_accepted, question=result, answer=answer, actor=actor
+        )
     return result
 
 

@@ -1,7 +1,16 @@
 """One place that turns errors into pages or, under /api, into JSON."""
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.extensions import db
@@ -9,6 +18,7 @@ from forum.services.errors import ServiceError, ValidationError
 from forum.views.helpers import size_text
 
 API_PREFIX = "/api/"
+COMMITTED = "forum.committed"
 
 HTTP_CODES = {
     400: "bad_request",
@@ -114,13 +124,26 @@ def handle_http_error(error: HTTPException):
     return error_page(status, error.name, message)
 
 
+@event.listens_for(Session, "after_commit")
+def _remember_commit(session: Session) -> None:
+    """Note that this request saved something: its error page must not say
+    that nothing was."""
+    if has_request_context() and not session.in_nested_transaction():
+        request.environ[COMMITTED] = True  # per request, not per app context
+
+
 def handle_internal_error(error: Exception):
-    """Anything unexpected: roll back, log, and answer 500 without details."""
+    """Anything unexpected: roll back and answer 500 without details;
+    "nothing was saved" only when this request committed nothing."""
+    # Flask has logged the traceback (Flask.log_exception): once is enough.
     db.session.rollback()
-    original = getattr(error, "original_exception", error)
-    if not isinstance(original, HTTPException):
-        current_app.logger.exception("Unhandled error", exc_info=original)
-    message = "Something went wrong on our side. Nothing you sent was saved."
+    if has_request_context() and request.environ.get(COMMITTED):
+        message = (
+            "Something went wrong on our side after your change was saved. "
+            "Reload the page to see it."
+        )
+    else:
+        message = "Something went wrong on our side. Nothing you sent was saved."
     if wants_json():
         return json_error(500, message)
     return error_page(500, "Server error", message)
