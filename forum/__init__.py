@@ -77,6 +77,12 @@ def register_config(app: Flask, test_config: dict | None) -> None:
         db_path = Path(app.instance_path) / "forum.sqlite"
         app.config["DATABASE_URL"] = f"sqlite:///{db_path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        # sqlite3's timeout is SQLite's busy timeout: how long a lock is awaited.
+        connect = {**options.get("connect_args", {})}
+        connect["timeout"] = app.config["SQLITE_BUSY_SECONDS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect}
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     if not app.config.get("SEARCH_MODEL_DIR"):

@@ -18,6 +18,13 @@ class DefaultConfig:
     # fills it); None: instance/models/all-MiniLM-L6-v2.
     SEARCH_MODEL_DIR = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # While the database is unreachable or busy, requests answer 503 and ask
+    # clients to come back after this many seconds.
+    UNAVAILABLE_RETRY_AFTER = 5
+    # SQLite: the longest one statement waits for another writer's lock. A
+    # request waits for it twice at most (one retry), under the app server's
+    # 30 s timeout, and then answers 503.
+    SQLITE_BUSY_SECONDS = 10
 
     # Secrets: None means "generate one into instance/secret_key on first start".
     SECRET_KEY = None

@@ -63,3 +63,11 @@ class BadRequest(ServiceError):
 
     status = 400
     code = "bad_request"
+
+
+class ServiceUnavailable(ServiceError):
+    """The database cannot take the request now (unreachable, or busy for
+    longer than a request may wait): try again shortly."""
+
+    status = 503
+    code = "service_unavailable"

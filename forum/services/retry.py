@@ -7,12 +7,15 @@ from sqlalchemy import CursorResult, Delete, Update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum.extensions import db
-from forum.services.errors import Conflict
+from forum.services.errors import Conflict, ServiceUnavailable
 
 T = TypeVar("T")
 
 # PostgreSQL: deadlock_detected, serialization_failure; SQLite: a busy lock.
 _TRANSIENT_SQLSTATES = {"40P01", "40001"}
+# SQLite: each wait for another writer's lock lasts up to SQLITE_BUSY_SECONDS;
+# two of them keep a request under the app server's timeout.
+LOCK_WAITS = 2
 
 
 class StaleState(Exception):
@@ -42,15 +45,24 @@ def _transient(error: Exception) -> bool:
     if isinstance(error, OperationalError):
         orig = error.orig
         state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-        return state in _TRANSIENT_SQLSTATES or "database is locked" in str(orig)
+        return state in _TRANSIENT_SQLSTATES or _locked(error)
     return False
+
+
+def _locked(error: Exception) -> bool:
+    """Whether SQLite gave up waiting for another writer's lock."""
+    return isinstance(error, OperationalError) and "database is locked" in str(
+        error.orig
+    )
 
 
 def with_retry(work: Callable[[], T], attempts: int = 4) -> T:
     """Run ``work`` (which commits); on a lost race roll back and run it again.
 
-    Raises Conflict (409) when every attempt lost.
+    Raises Conflict (409) when every attempt lost, ServiceUnavailable (503)
+    when SQLite's lock stayed busy through LOCK_WAITS waits.
     """
+    waits = 0
     for attempt in range(attempts):
         try:
             return work()
@@ -58,6 +70,12 @@ def with_retry(work: Callable[[], T], attempts: int = 4) -> T:
             db.session.rollback()
             if not _transient(error):
                 raise
+            waits += _locked(error)
+            if waits >= LOCK_WAITS:
+                raise ServiceUnavailable(
+                    "The database is busy. Nothing you sent was saved; try again "
+                    "in a moment."
+                ) from error
             if attempt == attempts - 1:
                 raise Conflict(
                     "request", "Another change happened at the same time; try again."

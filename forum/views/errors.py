@@ -10,11 +10,12 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.extensions import db
-from forum.services.errors import ServiceError, ValidationError
+from forum.services.errors import ServiceError, ServiceUnavailable, ValidationError
 from forum.views.helpers import size_text
 
 API_PREFIX = "/api/"
@@ -32,7 +33,11 @@ HTTP_CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
+# What says the database cannot serve now: unreachable, a dropped connection,
+# a lock held too long, no free connection in the pool.
+DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
 def wants_json() -> bool:
@@ -74,6 +79,9 @@ def error_page(
 
 def handle_service_error(error: ServiceError):
     """Service errors: JSON under /api, otherwise an error page."""
+    if isinstance(error, ServiceUnavailable):
+        current_app.logger.warning("Database unavailable: %s", error.message)
+        return unavailable(error.message)
     db.session.rollback()
     if wants_json():
         return json_error(error.status, error.message, error.code, error.fields)
@@ -137,7 +145,7 @@ def handle_internal_error(error: Exception):
     "nothing was saved" only when this request committed nothing."""
     # Flask has logged the traceback (Flask.log_exception): once is enough.
     db.session.rollback()
-    if has_request_context() and request.environ.get(COMMITTED):
+    if _saved():
         message = (
             "Something went wrong on our side after your change was saved. "
             "Reload the page to see it."
@@ -149,8 +157,48 @@ def handle_internal_error(error: Exception):
     return error_page(500, "Server error", message)
 
 
+def _saved() -> bool:
+    """Whether this request committed something (see ``_remember_commit``)."""
+    return has_request_context() and bool(request.environ.get(COMMITTED))
+
+
+def handle_database_down(error: Exception):
+    """The database is unreachable or busy: 503, logged in one line."""
+    current_app.logger.warning("Database unavailable: %s", error)
+    if _saved():
+        return unavailable(
+            "The database stopped answering after your change was saved. "
+            "Reload the page in a moment to see it."
+        )
+    return unavailable(
+        "The database is unavailable for a moment. Nothing you sent was saved; "
+        "try again shortly."
+    )
+
+
+def unavailable(message: str):
+    """503 with Retry-After: the API's error shape, or a page rendered
+    without the database (no signed-in user, no navigation that reads it)."""
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        db.session.remove()  # the connection is gone: start afresh next time
+    seconds = current_app.config["UNAVAILABLE_RETRY_AFTER"]
+    if wants_json():
+        response = json_error(503, message)
+    else:
+        # Straight from the template: context processors (Flask-Login's
+        # current_user) would read the database.
+        page = current_app.jinja_env.get_template("errors/unavailable.html")
+        response = current_app.make_response((page.render(message=message), 503))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
+    for error in DATABASE_DOWN:
+        app.register_error_handler(error, handle_database_down)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

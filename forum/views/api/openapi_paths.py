@@ -14,6 +14,7 @@ from forum.views.api.openapi_schemas import ERROR_NAMES, ID_SCHEMA, TEXT, ref
 WRITE_ERRORS = (400, 401, 413, 422)
 # Operations under a rate limit (forum/views/limits.py) also answer 429.
 RATE_LIMITED = 429
+UNAVAILABLE = 503
 
 
 def _param(name: str) -> dict:
@@ -63,7 +64,8 @@ def operation(
     responses = {
         str(status): json_response(schema, what) if schema else {"description": what}
     }
-    for code in sorted(set(errors)):
+    # Every operation reads the database, which may be down for a moment.
+    for code in sorted({*errors, UNAVAILABLE}):
         responses[str(code)] = {"$ref": f"#/components/responses/{ERROR_NAMES[code]}"}
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
     if description:

@@ -406,6 +406,7 @@ ERROR_NAMES = {
     413: "PayloadTooLarge",
     422: "ValidationFailed",
     429: "TooManyRequests",
+    503: "ServiceUnavailable",
 }
 
 
@@ -422,6 +423,9 @@ def error_responses(config: Mapping[str, Any]) -> dict:
         422: "Valid JSON, invalid values: see error.fields.",
         429: "Over a rate limit (per account or per client address; the "
         "message says which and how long to wait).",
+        503: "The database is unreachable or busy for a moment; try again "
+        "after Retry-After seconds. The message says whether the change was "
+        "saved before it stopped answering.",
     }
     responses = {
         ERROR_NAMES[status]: {
@@ -433,6 +437,12 @@ def error_responses(config: Mapping[str, Any]) -> dict:
     responses["TooManyRequests"]["headers"] = {
         "Retry-After": {
             "description": "Seconds until the limit's window ends.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    responses["ServiceUnavailable"]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
             "schema": {"type": "integer", "minimum": 1},
         }
     }
