@@ -22,6 +22,7 @@ from forum.views import (
     fragments,
     guards,
     headers,
+    health,
     helpers,
     limits,
     posts,
@@ -151,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
         help_pages,
         search_pages,
         admin,
+        health,
     )
     for module in pages:
         app.register_blueprint(module.bp)
