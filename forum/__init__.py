@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from forum import cli, search
 from forum.config import DefaultConfig
-from forum.extensions import csrf, db, login_manager, migrate
+from forum.extensions import compress, csrf, db, login_manager, migrate
 from forum.services import badges
 from forum.services.sessions import load_session_user
 from forum.views import (
@@ -165,8 +165,13 @@ def register_rate_limits(app: Flask) -> None:
 
 
 def register_http_caching(app: Flask) -> None:
-    """ETags and 304 responses for anonymous pages."""
+    """ETags and 304 responses for anonymous pages; versioned static URLs
+    cached for a year; static files and JSON compressed."""
     app.after_request(caching.conditional_get)
+    app.url_defaults(caching.version_static_urls)
+    app.after_request(caching.cache_static)
+    compress.init_app(app)
+    app.after_request(caching.buffer_static)  # runs before the compressor
 
 
 def register_headers(app: Flask) -> None:

@@ -21,6 +21,15 @@ class DefaultConfig:
     # While the database is unreachable or busy, requests answer 503 and ask
     # clients to come back after this many seconds.
     UNAVAILABLE_RETRY_AFTER = 5
+    # Flask-Compress: static files and JSON only. HTML pages are left alone:
+    # they carry the CSRF token beside text a visitor chose (BREACH).
+    COMPRESS_MIMETYPES = [
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "image/svg+xml",
+        "application/json",
+    ]
     # SQLite: the longest one statement waits for another writer's lock. A
     # request waits for it twice at most (one retry), under the app server's
     # 30 s timeout, and then answers 503.
