@@ -8,7 +8,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
-from forum import cli, search
+from forum import cli, log_format, search
 from forum.config import DefaultConfig
 from forum.extensions import compress, csrf, db, login_manager, migrate
 from forum.services import badges
@@ -53,6 +53,7 @@ def create_app(
         static_folder=str(PROJECT_ROOT / "static"),
     )
     register_config(app, test_config)
+    log_format.register(app)
     register_json(app)
     register_extensions(app)
     register_blueprints(app)

@@ -21,6 +21,9 @@ class DefaultConfig:
     # While the database is unreachable or busy, requests answer 503 and ask
     # clients to come back after this many seconds.
     UNAVAILABLE_RETRY_AFTER = 5
+    # Log lines to standard error: "text", or "json" (one object a line).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     # Flask-Compress: static files and JSON only. HTML pages are left alone:
     # they carry the CSRF token beside text a visitor chose (BREACH).
     COMPRESS_MIMETYPES = [
