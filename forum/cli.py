@@ -20,6 +20,7 @@ from forum.models import ROLE_STAFF, ROLE_USER
 from forum.search import documents, indexer, vectors
 from forum.search.model_install import PackageMissing, install_model
 from forum.services import (
+    backups,
     badge_rules,
     badges,
     maintenance,
@@ -447,8 +448,39 @@ def prune_sessions() -> None:
     )
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Copy the database to TARGET (a new file) while the site runs."""
+    try:
+        backups.backup(target)
+    except ServiceError as error:
+        fail(error)
+    click.echo(f"Backed up the database to {target}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's content with the backup SOURCE (stop the app
+    servers and indexers first), then rebuild the search index from it."""
+    if not yes:
+        click.confirm(f"Replace everything in the database with {source}?", abort=True)
+    try:
+        backups.restore(source)
+    except ServiceError as error:
+        fail(error)
+    click.echo(f"Restored the database from {source}.")
+    click.echo("Run `flask db upgrade` if the backup is from an older version.")
+    if indexer.ensure_index():
+        click.echo("Rebuilt the search index from the restored database.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(badges_cli)

@@ -550,3 +550,15 @@ class Synonym(Model):
     replacement: Mapped[str] = mapped_column(String(60))
     two_way: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatabaseIdentity(Model):
+    """Which state of the database this is: one row, a new token whenever
+    a backup is restored into it. The search index records the token it was
+    built from and rebuilds when it no longer matches."""
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    token: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

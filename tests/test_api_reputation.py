@@ -110,6 +110,6 @@ def test_users_by_period_gain(client):
 def test_openapi_describes_the_reputation_endpoint(client):
     document = client.get(f"{API}/openapi.json").json
     operation = document["paths"]["/users/{user_id}/reputation"]["get"]
-    assert set(operation["responses"]) == {"200", "400", "404"}
+    assert set(operation["responses"]) == {"200", "400", "404", "503"}
     schema = document["components"]["schemas"]["ReputationEvent"]
     assert set(schema["properties"]) == EVENT_KEYS

@@ -341,7 +341,13 @@ def test_every_route_takes_hostile_text_in_bounded_time(hostile_app, family):
         ):
             client = anonymous if request.anonymous else owner
             response, seconds = send(client, request, token)
-            assert response.status_code < 500, (request.route, response.status_code)
+            # Not ready is /readyz's truthful answer: this database was made
+            # from the models, with no migration recorded.
+            not_ready = request.route == "GET /readyz" and response.status_code == 503
+            assert response.status_code < 500 or not_ready, (
+                request.route,
+                response.status_code,
+            )
             assert seconds < BOUND, (request.route, seconds)
             routes.add(request.route)
     assert {

@@ -458,7 +458,7 @@ def test_failed_rebuild_leaves_the_live_index_alone(app):
         search.rebuild(progress=progress)
     assert live_name() == name
     gens = sorted(p.name for p in Path(app.config["SEARCH_INDEX_DIR"]).glob("gen-*"))
-    assert gens == [name, f"{name}.state"]
+    assert gens == [name, f"{name}.database", f"{name}.state"]
     assert search.check() == []
 
 

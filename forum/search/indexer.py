@@ -31,6 +31,7 @@ from forum.search import consistency, outbox, vectors
 from forum.search.documents import all_question_ids, documents_for
 from forum.search.outbox import BATCH
 from forum.search.store import GRACE_SECONDS, IndexState, IndexStore, empty_state
+from forum.services import backups
 
 log = logging.getLogger("forum.search")
 
@@ -211,6 +212,9 @@ def drain(limit: int = BATCH) -> int:
     Rolls back the session's transaction (call it with nothing uncommitted).
     """
     idx_store = store()
+    name = idx_store.current_name()
+    if name is not None and _other_database(idx_store, name) is not None:
+        ensure_index()  # rebuilt from the restored database, logged
     applied = 0
     while True:
         name = live_name(idx_store)
@@ -239,6 +243,7 @@ def _build(idx_store: IndexStore, progress: Progress | None, procs: int) -> int:
     """Write a new generation from the database and publish it."""
     # Rows up to the snapshot are covered by reading the database afterwards.
     state = outbox.snapshot()
+    database = database_identity()
     name = idx_store.new_generation()
     per_segment = current_app.config["SEARCH_REBUILD_SEGMENT_DOCS"]
     count = 0
@@ -266,6 +271,8 @@ def _build(idx_store: IndexStore, progress: Progress | None, procs: int) -> int:
             writer.cancel()
         idx_store.discard(name)
         raise
+    if database is not None:
+        idx_store.write_identity(name, database)
     idx_store.publish(name, state)
     vectors.start_pass(state)
     log.info("search index rebuilt: %d questions in %s", count, name)
@@ -316,10 +323,34 @@ def _readable(idx_store: IndexStore) -> bool:
     name = idx_store.current_name()
     if name is None:
         return False
-    problem = idx_store.problem(name)
+    problem = idx_store.problem(name) or _other_database(idx_store, name)
     if problem is not None:
         log.warning("search index %s is %s", name, problem)
     return problem is None
+
+
+def database_identity() -> str | None:
+    """The database's identity (``backups.identity``); None before the
+    migrations made its table."""
+    try:
+        return backups.identity()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def _other_database(idx_store: IndexStore, name: str) -> str | None:
+    """Why generation ``name`` follows another state of the database (a
+    restored backup: its outbox ids start again below the index's), or None.
+    A generation built before identities were recorded adopts the current."""
+    current = database_identity()
+    recorded = idx_store.read_identity(name)
+    if current is None or recorded == current:
+        return None
+    if recorded is None:
+        idx_store.write_identity(name, current)
+        return None
+    return "built from another state of the database (a restored backup)"
 
 
 def ensure_index() -> bool:

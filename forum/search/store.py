@@ -119,6 +119,7 @@ class IndexStore:
         """Delete a generation that was never published (a failed build)."""
         shutil.rmtree(self.root / name, ignore_errors=True)
         self.state_path(name).unlink(missing_ok=True)
+        self.identity_path(name).unlink(missing_ok=True)
 
     def remove_old(self, keep: str) -> None:
         """Delete generations other than ``keep`` once nobody can be starting on
@@ -183,6 +184,24 @@ class IndexStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- which database state it follows -----------------------------------
+    def identity_path(self, name: str) -> Path:
+        """The file naming the database state generation ``name`` follows."""
+        return self.root / f"{name}.database"
+
+    def read_identity(self, name: str) -> str | None:
+        """The database identity ``name`` was built from (None: unrecorded)."""
+        try:
+            return self.identity_path(name).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def write_identity(self, name: str, token: str) -> None:
+        """Record the database identity of generation ``name`` atomically."""
+        tmp = self.root / f"{name}.database.{_unique()}.tmp"
+        tmp.write_text(token)
+        os.replace(tmp, self.identity_path(name))
 
     # -- state -------------------------------------------------------------
     def state_path(self, name: str) -> Path:
