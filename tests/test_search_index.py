@@ -16,7 +16,7 @@ from whoosh import query as wq
 
 from forum import search
 from forum.extensions import db
-from forum.models import Question, SearchOutbox, User, utcnow
+from forum.models import Comment, Post, Question, SearchOutbox, User, utcnow
 from forum.search import background, indexer, outbox, searchers, store
 from forum.services import comments, posts, voting
 from tests.factories import make_answer, make_comment, make_question, make_user
@@ -200,6 +200,44 @@ def test_check_compares_closed_state_and_answer_count(app):
     db.session.commit()
     search.drain()
     assert search.check() == []
+
+
+def test_check_compares_what_each_document_holds(app):
+    # Counts and dates match, the text does not: a comment (and an edited
+    # answer) that never reached the index used to pass as clean.
+    question = make_question(title="Kumquat printer jams on envelopes")
+    answer = make_answer(
+        question, body="Clean the rollers with a dry cloth, then retry."
+    )
+    other = make_question(title="Papaya scanner skips pages")
+    search.drain()
+    assert search.check() == []
+    db.session.add(
+        Comment(
+            post_id=answer.id,
+            owner_id=other.owner_id,
+            body_markdown="Mango trays jam too.",
+            body_html="<p>Mango trays jam too.</p>",
+            created_at=utcnow(),
+        )
+    )
+    db.session.execute(
+        update(Post)
+        .where(Post.id == other.id)
+        .values(body_html="<p>The papaya scanner now skips every second page.</p>")
+    )
+    db.session.commit()
+    text = "its text (title, body, answers, comments, tags or names) is not what "
+    assert search.check() == [
+        f"question {question.id} differs: {text}the index holds",
+        f"question {other.id} differs: {text}the index holds",
+    ]
+    for qid in (question.id, other.id):
+        search.enqueue(qid)
+    db.session.commit()
+    search.drain()
+    assert search.check() == []
+    assert found("mango") == [question.id]
 
 
 def test_drain_applies_rows_in_batches(app):

@@ -8,10 +8,12 @@ from whoosh.searching import Searcher
 
 from forum.extensions import db
 from forum.models import Question
+from forum.search.documents import all_question_ids, documents_for
 from forum.search.schema import micros
 
 # What is compared per question: the database's value and the index's.
 COMPARED = ("score", "solved", "duplicate", "closed", "answers", "last activity")
+TEXT = "text"  # the fingerprint of title, body, answers, comments, tags, names
 
 
 def _database_view() -> dict[str, tuple]:
@@ -39,6 +41,16 @@ def _database_view() -> dict[str, tuple]:
     }
 
 
+def _database_texts() -> dict[str, str]:
+    """Each live question's text fingerprint, from documents built as a
+    rebuild builds them (in batches: about as long as a rebuild's reading)."""
+    texts: dict[str, str] = {}
+    for ids in all_question_ids():
+        for doc in documents_for(ids):
+            texts[str(doc["id"])] = str(doc["fingerprint"])
+    return texts
+
+
 def _index_view(searcher: Searcher) -> tuple[dict[str, tuple], Counter[str]]:
     view: dict[str, tuple] = {}
     copies: Counter[str] = Counter()
@@ -57,6 +69,7 @@ def _index_view(searcher: Searcher) -> tuple[dict[str, tuple], Counter[str]]:
             docnum in closed,
             answers[docnum],
             activity[docnum],
+            fields.get("fingerprint"),
         )
     return view, copies
 
@@ -64,7 +77,8 @@ def _index_view(searcher: Searcher) -> tuple[dict[str, tuple], Counter[str]]:
 def differences(searcher: Searcher) -> list[str]:
     """The questions missing from the index, indexed but not live, indexed more
     than once, or indexed with other values than the database's (by id)."""
-    live = _database_view()
+    texts = _database_texts()
+    live = {qid: (*row, texts.get(qid)) for qid, row in _database_view().items()}
     indexed, copies = _index_view(searcher)
     problems = []
     for qid in sorted(live.keys() | indexed.keys(), key=int):
@@ -75,8 +89,11 @@ def differences(searcher: Searcher) -> list[str]:
         elif live[qid] != indexed[qid]:
             diffs = "; ".join(
                 f"{what} {db_value} in the database, {ix_value} in the index"
+                if what != TEXT
+                else "its text (title, body, answers, comments, tags or names) "
+                "is not what the index holds"
                 for what, db_value, ix_value in zip(
-                    COMPARED, live[qid], indexed[qid], strict=True
+                    (*COMPARED, TEXT), live[qid], indexed[qid], strict=True
                 )
                 if db_value != ix_value
             )

@@ -1,5 +1,6 @@
 """Building index documents from the database, in batches (no N+1)."""
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from forum.search.schema import day_number, micros
 
 # Question ids a rebuild reads per query (and turns into documents at once).
 ID_BATCH = 1000
+# What a document's fingerprint covers: every field built from text.
+TEXT_FIELDS = ("title", "body", "answers", "tags", "users")
 
 
 def _usernames(user_ids: set[int]) -> dict[int, str]:
@@ -85,13 +88,17 @@ def build_document(thread: Thread, names: dict[int, str]) -> dict[str, object]:
             users += [str(uid), names.get(uid, "")]
     answer_text = " ".join(plain_text(a.body_html) for a in thread.answers)
     comment_text = " ".join(plain_text(c.body_html) for c in thread.comments)
-    return {
-        "id": str(question.id),
+    text = {
         "title": question.title or "",
         "body": plain_text(question.body_html),
         "answers": f"{answer_text} {comment_text}".strip(),
         "tags": ",".join(question.tag_names),
         "users": ",".join(u for u in users if u),
+    }
+    return {
+        "id": str(question.id),
+        **text,
+        "fingerprint": fingerprint(text),
         "score": question.score,
         "answer_count": question.answer_count or 0,
         "accepted": question.accepted_answer_id is not None,
@@ -102,6 +109,12 @@ def build_document(thread: Thread, names: dict[int, str]) -> dict[str, object]:
         "activity": micros(question.last_activity_at),
         "kind": "question",
     }
+
+
+def fingerprint(text: dict[str, str]) -> str:
+    """A short hash of a document's text fields, in TEXT_FIELDS order."""
+    joined = "\x1f".join(text[name] for name in TEXT_FIELDS)
+    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest()
 
 
 def documents_for(question_ids: list[int]) -> list[dict[str, object]]:

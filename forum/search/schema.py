@@ -15,7 +15,7 @@ from whoosh.analysis import (
     Token,
 )
 from whoosh.columns import NumericColumn
-from whoosh.fields import BOOLEAN, COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import BOOLEAN, COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # A word, or hyphenated words kept together ("wi-fi", "usb-c", "e-mail").
@@ -138,4 +138,7 @@ def make_schema() -> Schema:
         created_at=COLUMN(NumericColumn("q")),
         activity=COLUMN(NumericColumn("q")),
         kind=ID,
+        # A hash of the text fields: `search check` compares it with the
+        # database's (a change that never reached the index shows).
+        fingerprint=STORED,
     )
