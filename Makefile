@@ -13,7 +13,7 @@ DEV_STAMP := $(VENV)/.requirements-dev-installed
 MODEL_STAMP := $(VENV)/.model-installed
 FLASK := $(BIN)/flask --app forum
 
-.PHONY: run test bench lint format typecheck check install install-dev
+.PHONY: run serve test bench lint format typecheck check install install-dev
 
 # The virtualenv, created once.
 $(BIN)/python:
@@ -49,6 +49,11 @@ run: $(STAMP) $(MODEL_STAMP)
 	$(FLASK) search sync
 	@echo "Serving forum on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)" --no-reload
+
+# Production: gunicorn workers and the search indexer under supervisord.
+serve: $(STAMP) $(MODEL_STAMP)
+	$(FLASK) db upgrade
+	exec $(FLASK) serve --host "$(HOST)" --port "$(PORT)"
 
 # The whole suite; e.g. PYTEST_ARGS="-x -k votes" make test
 test: $(DEV_STAMP) $(MODEL_STAMP)

@@ -1,6 +1,7 @@
 """``flask --app forum <command>``: users, demo content and maintenance."""
 
 import math
+import os
 import signal
 import sys
 import time
@@ -13,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from forum import demo
+from forum import demo, serving
 from forum.extensions import db
 from forum.interchange import exporter, importer
 from forum.models import ROLE_STAFF, ROLE_USER
@@ -477,8 +478,33 @@ def restore_command(source: Path, yes: bool) -> None:
         click.echo("Rebuilt the search index from the restored database.")
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="gunicorn workers (default: two per core, plus one)",
+)
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Serve in production: gunicorn's workers and the search indexer,
+    supervised by supervisord (SIGTERM or Ctrl-C stops them gracefully)."""
+    instance = Path(current_app.instance_path)
+    count = workers or serving.default_workers()
+    config = instance / "supervisord.conf"
+    config.write_text(serving.config_text(instance, host, port, count))
+    supervisord = Path(sys.executable).parent / "supervisord"
+    click.echo(
+        f"Serving forum on http://{host}:{port}/ with {count} workers and the "
+        "search indexer (supervisord; Ctrl-C stops them)"
+    )
+    sys.stdout.flush()
+    os.execv(supervisord, [str(supervisord), "-c", str(config)])
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    app.cli.add_command(serve_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(users_cli)
