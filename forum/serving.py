@@ -53,6 +53,7 @@ def config_text(instance: Path, host: str, port: int, workers: int) -> str:
         "",
         "[unix_http_server]",
         f"file={instance / 'supervisord.sock'}",
+        "chmod=0700",  # supervisorctl for this account only
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = "
