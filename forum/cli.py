@@ -24,6 +24,7 @@ from forum.services import (
     backups,
     badge_rules,
     badges,
+    idempotency,
     maintenance,
     reputation,
     sessions,
@@ -441,12 +442,16 @@ def export_command(folder: Path) -> None:
 
 @sessions_cli.command("prune")
 def prune_sessions() -> None:
-    """Delete idle sign-ins and expired or revoked API tokens (run daily)."""
+    """Delete idle sign-ins, expired or revoked API tokens and old
+    Idempotency-Keys (run daily)."""
     ended = sessions.prune_sessions()
     dropped = tokens.prune_tokens()
+    keys = idempotency.prune(current_app.config["IDEMPOTENCY_KEY_HOURS"])
     click.echo(
         f"Deleted {ended} idle sign-in(s) and {dropped} expired or revoked token(s)."
     )
+    if keys:
+        click.echo(f"Deleted {keys} Idempotency-Key(s) older than the kept time.")
 
 
 @click.command("backup")

@@ -21,6 +21,9 @@ class DefaultConfig:
     # While the database is unreachable or busy, requests answer 503 and ask
     # clients to come back after this many seconds.
     UNAVAILABLE_RETRY_AFTER = 5
+    # An API write's Idempotency-Key and its response are kept this long
+    # (`sessions prune` deletes older ones).
+    IDEMPOTENCY_KEY_HOURS = 24
     # Log lines to standard error: "text", or "json" (one object a line).
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"

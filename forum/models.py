@@ -562,3 +562,27 @@ class DatabaseIdentity(Model):
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     token: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Model):
+    """An API write sent with an ``Idempotency-Key`` header: the first
+    request's response, returned again to a retry with the same key (a
+    client that lost a response retries without posting twice). ``status``
+    is None while that first request runs."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,10 +1,10 @@
 """The JSON API v1 (described at /api/v1/openapi.json): same services as pages."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 
 from forum.extensions import csrf
-from forum.services import tokens
+from forum.services import idempotency, tokens
 from forum.services.errors import AuthenticationRequired
 from forum.views.errors import json_error
 
@@ -14,6 +14,7 @@ csrf.exempt(bp)
 # Path ids: 1 to the largest 32-bit integer, so no lookup overflows a column.
 ID = "int(min=1, max=2147483647)"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def bearer_token() -> str | None:
@@ -53,6 +54,45 @@ def check_credentials_and_csrf():
     if request.method not in SAFE_METHODS and current_user.is_authenticated:
         csrf.protect()
     return None
+
+
+@bp.before_request
+def replay_idempotent_writes():
+    """A write sent with an Idempotency-Key by a known user: the first
+    response again if the key was used, else the key reserved for this one."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if (
+        key is None
+        or request.method in SAFE_METHODS
+        or not current_user.is_authenticated
+    ):
+        return None
+    found = idempotency.begin(
+        current_user.id,
+        key.strip(),
+        request.method,
+        request.path,
+        idempotency.fingerprint(request.get_data()),
+    )
+    if isinstance(found, idempotency.Replay):
+        response = current_app.response_class(
+            found.body, status=found.status, mimetype="application/json"
+        )
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    g.idempotency_reserved = found
+    return None
+
+
+@bp.after_request
+def store_idempotent_response(response):
+    """Keep the response of a write that reserved its key (or release it)."""
+    reserved = g.pop("idempotency_reserved", None)
+    if reserved is not None:
+        idempotency.finish(
+            reserved, response.status_code, response.get_data(as_text=True)
+        )
+    return response
 
 
 @bp.after_request

@@ -34,6 +34,27 @@ from forum.views.helpers import size_text
 
 def document(config: Mapping[str, Any]) -> dict:
     """The whole description, its limits read from ``config``."""
+    return _with_idempotency(_document(config))
+
+
+def _with_idempotency(described: dict) -> dict:
+    """Every write that needs credentials takes an Idempotency-Key (and may
+    answer 409 and 422 for it)."""
+    for ops in described["paths"].values():
+        for method, op in ops.items():
+            if method in ("post", "put", "patch", "delete") and "security" in op:
+                op.setdefault("parameters", []).append(
+                    {"$ref": "#/components/parameters/IdempotencyKey"}
+                )
+                for code, name in ((409, "Conflict"), (422, "ValidationFailed")):
+                    op["responses"].setdefault(
+                        str(code), {"$ref": f"#/components/responses/{name}"}
+                    )
+    return described
+
+
+def _document(config: Mapping[str, Any]) -> dict:
+    """The description before the Idempotency-Key is added to the writes."""
     return {
         "openapi": "3.1.0",
         "info": {

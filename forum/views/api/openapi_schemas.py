@@ -355,6 +355,18 @@ def parameters(config: Mapping[str, Any]) -> dict:
     """The shared parameters, their sizes from config."""
     most = config["API_MAX_PER_PAGE"]
     return {
+        "IdempotencyKey": {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Any string of 1 to 200 characters, new per write: a "
+            "retry with the same key (same method, path and body) gets the first "
+            "2xx response again, marked Idempotent-Replayed: true, instead of "
+            "writing twice; another request under a used key is a 422, a retry "
+            "while the first has not answered a 409. Kept "
+            f"{config['IDEMPOTENCY_KEY_HOURS']} hours; needs credentials.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        },
         "PostId": _id_param("post_id", "question or answer"),
         "QuestionId": _id_param("question_id", "question"),
         "UserId": _id_param("user_id", "user"),
