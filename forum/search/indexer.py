@@ -213,8 +213,10 @@ def drain(limit: int = BATCH) -> int:
     """
     idx_store = store()
     name = idx_store.current_name()
-    if name is not None and _other_database(idx_store, name) is not None:
-        ensure_index()  # rebuilt from the restored database, logged
+    if name is not None and (
+        idx_store.damage(name) or _other_database(idx_store, name) is not None
+    ):
+        ensure_index()  # rebuilt (damaged, or from a restored database), logged
     applied = 0
     while True:
         name = live_name(idx_store)
@@ -323,10 +325,20 @@ def _readable(idx_store: IndexStore) -> bool:
     name = idx_store.current_name()
     if name is None:
         return False
-    problem = idx_store.problem(name) or _other_database(idx_store, name)
+    problem = (
+        _reported(idx_store, name)
+        or idx_store.problem(name)
+        or _other_database(idx_store, name)
+    )
     if problem is not None:
         log.warning("search index %s is %s", name, problem)
     return problem is None
+
+
+def _reported(idx_store: IndexStore, name: str) -> str | None:
+    """Damage a reader reported for generation ``name`` (see searchers)."""
+    damage = idx_store.damage(name)
+    return f"reported damaged while read ({damage})" if damage else None
 
 
 def database_identity() -> str | None:

@@ -1,13 +1,21 @@
 """The searcher a process's threads share, re-opened when the index changed."""
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from whoosh.searching import Searcher
 
 from forum.search.indexer import ensure_index, live_name, store
 from forum.search.store import IndexStore
+from forum.services.errors import SearchUnavailable
+
+log = logging.getLogger("forum.search")
+REBUILDING = (
+    "Search is being rebuilt. Try again in a minute; the rest of the site works."
+)
 
 _lock = threading.Lock()
 
@@ -66,12 +74,29 @@ def searcher() -> Iterator[Searcher]:
             lease = _leases[key] = _Lease(name, fresh)
         lease.users += 1
     try:
+        if idx_store.damage(lease.name):
+            raise SearchUnavailable(REBUILDING)
         yield lease.searcher
+    except Exception as error:
+        if isinstance(error, SearchUnavailable) or not _from_index(error):
+            raise
+        # Whoosh failed reading the index: tell the indexer, answer 503.
+        log.error("search index %s failed while read: %r", lease.name, error)
+        idx_store.mark_damaged(lease.name, repr(error)[:500])
+        raise SearchUnavailable(REBUILDING) from error
     finally:
         with _lock:
             lease.users -= 1
             if lease.retired and lease.users == 0:
                 lease.searcher.close()
+
+
+def _from_index(error: BaseException) -> bool:
+    """Whether ``error`` was raised inside Whoosh (damage, not our bug)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and "whoosh" in Path(tb.tb_frame.f_code.co_filename).parts
 
 
 def close_searchers() -> None:

@@ -120,6 +120,7 @@ class IndexStore:
         shutil.rmtree(self.root / name, ignore_errors=True)
         self.state_path(name).unlink(missing_ok=True)
         self.identity_path(name).unlink(missing_ok=True)
+        self.damage_path(name).unlink(missing_ok=True)
 
     def remove_old(self, keep: str) -> None:
         """Delete generations other than ``keep`` once nobody can be starting on
@@ -184,6 +185,25 @@ class IndexStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- damage found while reading ----------------------------------------
+    def damage_path(self, name: str) -> Path:
+        """The file saying generation ``name`` failed while being read."""
+        return self.root / f"{name}.damaged"
+
+    def mark_damaged(self, name: str, reason: str) -> None:
+        """Report that reading generation ``name`` failed: it is rebuilt by
+        the next drain (the indexer's, or the index thread's)."""
+        tmp = self.root / f"{name}.damaged.{_unique()}.tmp"
+        tmp.write_text(reason)
+        os.replace(tmp, self.damage_path(name))
+
+    def damage(self, name: str) -> str | None:
+        """Why generation ``name`` was reported damaged (None: it was not)."""
+        try:
+            return self.damage_path(name).read_text() or "damaged"
+        except FileNotFoundError:
+            return None
 
     # -- which database state it follows -----------------------------------
     def identity_path(self, name: str) -> Path:

@@ -71,3 +71,10 @@ class ServiceUnavailable(ServiceError):
 
     status = 503
     code = "service_unavailable"
+
+
+class SearchUnavailable(ServiceUnavailable):
+    """The search index cannot answer (found damaged, being rebuilt): the
+    rest of the site works; search again shortly."""
+
+    code = "search_unavailable"

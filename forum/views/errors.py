@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.extensions import db
-from forum.services.errors import ServiceError, ServiceUnavailable, ValidationError
+from forum.services.errors import (
+    SearchUnavailable,
+    ServiceError,
+    ServiceUnavailable,
+    ValidationError,
+)
 from forum.views.helpers import size_text
 
 API_PREFIX = "/api/"
@@ -79,6 +84,19 @@ def error_page(
 
 def handle_service_error(error: ServiceError):
     """Service errors: JSON under /api, otherwise an error page."""
+    if isinstance(error, SearchUnavailable):
+        # The database works: the usual page, and when to try again.
+        db.session.rollback()
+        if wants_json():
+            response = json_error(503, error.message, error.code)
+        else:
+            response = current_app.make_response(
+                error_page(503, "Search unavailable", error.message)
+            )
+        response.headers["Retry-After"] = str(
+            current_app.config["UNAVAILABLE_RETRY_AFTER"]
+        )
+        return response
     if isinstance(error, ServiceUnavailable):
         current_app.logger.warning("Database unavailable: %s", error.message)
         return unavailable(error.message)

@@ -17,7 +17,7 @@ from flask_login import login_required
 from forum import search
 from forum.models import Answer, Question
 from forum.services import answers, comments, links, questions, voting
-from forum.services.errors import ValidationError
+from forum.services.errors import SearchUnavailable, ValidationError
 from forum.views.errors import json_error
 from forum.views.forms import (
     AnswerForm,
@@ -121,9 +121,18 @@ def render_detail(
         answer_form=answer_form,
         comment_form=comment_form,
         comment_post_id=comment_post_id,
-        related=search.related(question, limit=5, answers=thread_answers),
+        related=_related(question, thread_answers),
         linked=links.linked_questions(question, viewer()),
     )
+
+
+def _related(question, answers) -> list:
+    """The related box's questions; none while search is unavailable (the
+    page renders without the box)."""
+    try:
+        return search.related(question, limit=5, answers=answers)
+    except SearchUnavailable:
+        return []
 
 
 @bp.get("/questions/<int:question_id>")
