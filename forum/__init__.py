@@ -1,5 +1,6 @@
 """forum: a self-hosted support Q&A site. ``create_app`` builds the app."""
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -193,13 +194,29 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_search(app: Flask) -> None:
-    """Index after commits; rebuild a missing or corrupt index on start."""
+    """Index after commits; have a missing or corrupt index rebuilt on start,
+    without making the start wait for it (but in "sync" mode: tests)."""
     search.init_app(app)
-    if app.config["SEARCH_CHECK_ON_START"]:
-        with app.app_context():
-            # Before the first migration there are no tables to index yet.
-            if search.tables_ready():
-                search.ensure_index()
+    if not app.config["SEARCH_CHECK_ON_START"]:
+        return
+    with app.app_context():
+        # Before the first migration there are no tables to index yet.
+        if not search.tables_ready():
+            return
+        mode = app.config["SEARCH_INDEXING"]
+        if mode == "sync":
+            search.ensure_index()
+        elif not search.indexer.index_ready():
+            # The index thread's first drain builds it ("thread"), or the
+            # indexer process does ("manual"); searches answer 503 meanwhile.
+            logging.getLogger("forum.search").warning(
+                "the search index is missing or unreadable: it is being rebuilt "
+                "by the %s; searches answer 503 until then",
+                "index thread" if mode == "thread" else "indexer (search sync)",
+            )
+            background = app.extensions.get("forum_search_indexer")
+            if background is not None:
+                background.start()
 
 
 def register_commands(app: Flask) -> None:

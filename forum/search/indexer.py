@@ -365,6 +365,11 @@ def _other_database(idx_store: IndexStore, name: str) -> str | None:
     return "built from another state of the database (a restored backup)"
 
 
+def index_ready() -> bool:
+    """Whether the live index can serve as it is (no build needed)."""
+    return _readable(store())
+
+
 def ensure_index() -> bool:
     """Rebuild a missing, unreadable or outdated index (logged). True if rebuilt.
 
